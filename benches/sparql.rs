@@ -1,0 +1,228 @@
+//! `/sparql` against the `oxigraph` server (crate `oxigraph-cli`): same data, same queries, one
+//! run, both as separate processes on loopback. Reports median latency and throughput at 1 and 16
+//! concurrent clients, and our overhead relative to the peer.
+//!
+//! ```sh
+//! cargo install oxigraph-cli --locked      # the peer, once
+//! cargo bench --bench sparql               # OXIGRAPH_BIN=/path/to/oxigraph to override
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PREFIXES: &str = "PREFIX cw: <https://w3id.org/crosswalk/ontology#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\nPREFIX inst: <https://w3id.org/crosswalk/id/instrument/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n";
+
+/// The query mix: a point lookup, a join with filter, an aggregate, and a mapping traversal.
+const QUERIES: [(&str, &str); 4] = [
+    (
+        "lookup",
+        "SELECT ?p ?o WHERE { GRAPH ?g { <https://w3id.org/crosswalk/id/provision/eu-ai-act/art-50> ?p ?o } }",
+    ),
+    (
+        "obligations",
+        "SELECT ?r ?t WHERE { GRAPH ?g1 { ?r a cw:Requirement ; cw:jurisdiction <https://w3id.org/crosswalk/id/jurisdiction/EU> ; cw:theme <https://w3id.org/crosswalk/id/theme/transparency> } OPTIONAL { GRAPH ?g2 { ?r dcterms:title ?t } } }",
+    ),
+    (
+        "aggregate",
+        "SELECT ?j (COUNT(?r) AS ?n) WHERE { GRAPH ?g { ?r a cw:Requirement ; cw:jurisdiction ?j } } GROUP BY ?j",
+    ),
+    (
+        "mappings",
+        "SELECT ?m ?o ?ref WHERE { GRAPH ?g { ?m cw:subject ?s ; cw:object ?o } GRAPH ?g2 { ?s cw:instrument inst:us-nist-ai-rmf } OPTIONAL { GRAPH ?g3 { ?o cw:ref ?ref } } } LIMIT 500",
+    ),
+];
+const ROUND: Duration = Duration::from_secs(5);
+
+struct Server {
+    url: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(url: &str) {
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while Instant::now() < deadline {
+        let ok = client
+            .get(url)
+            .query(&[("query", "ASK {}")])
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .is_ok_and(|r| r.status().is_success());
+        if ok {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("{url} did not come up");
+}
+
+fn oxigraph_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("OXIGRAPH_BIN") {
+        return bin.into();
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    for candidate in [
+        home.join(".cargo/bin/oxigraph"),
+        PathBuf::from("/usr/local/bin/oxigraph"),
+    ] {
+        if candidate.exists() {
+            return candidate;
+        }
+    }
+    eprintln!("the peer is missing: `cargo install oxigraph-cli --locked` or set OXIGRAPH_BIN");
+    std::process::exit(2);
+}
+
+fn start_crosswalk(data: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["serve", "--data"])
+        .arg(data)
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .env("CROSSWALK_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start crosswalk");
+    let url = format!("http://127.0.0.1:{port}/sparql");
+    wait_ready(&url);
+    Server { url, child }
+}
+
+/// Loads the N-Quads export of our store into a fresh oxigraph directory and serves it.
+fn start_oxigraph(bin: &Path, nquads: &Path, dir: &Path) -> Server {
+    let status = Command::new(bin)
+        .args(["load", "--location"])
+        .arg(dir)
+        .arg("--file")
+        .arg(nquads)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("oxigraph load");
+    assert!(status.success(), "oxigraph load failed");
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["serve-read-only", "--location"])
+        .arg(dir)
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start oxigraph");
+    let url = format!("http://127.0.0.1:{port}/query");
+    wait_ready(&url);
+    Server { url, child }
+}
+
+struct Round {
+    median_ms: f64,
+    p99_ms: f64,
+    per_second: f64,
+}
+
+fn run(url: &str, query: &str, clients: usize) -> Round {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let text = format!("{PREFIXES}{query}");
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (http, url, text) = (http.clone(), url.to_owned(), text.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while started.elapsed() < ROUND {
+                    let t = Instant::now();
+                    let response = http
+                        .post(&url)
+                        .header("content-type", "application/sparql-query")
+                        .header("accept", "application/sparql-results+json")
+                        .body(text.clone())
+                        .send()
+                        .await
+                        .expect("request");
+                    assert!(response.status().is_success(), "{}", response.status());
+                    response.bytes().await.expect("body");
+                    latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                latencies
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        all.sort_by(f64::total_cmp);
+        Round {
+            median_ms: all[all.len() / 2],
+            p99_ms: all[(all.len() * 99 / 100).min(all.len() - 1)],
+            per_second: all.len() as f64 / elapsed,
+        }
+    })
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bin = oxigraph_bin();
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("crosswalk");
+    // Load the seeds once (serve does it on start), export, and hand the same quads to the peer.
+    let export = Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["export", "--format", "nquads", "--data"])
+        .arg(&data)
+        .env("CROSSWALK_LOG", "warn")
+        .output()
+        .expect("export");
+    assert!(export.status.success());
+    let nquads = work.path().join("data.nq");
+    std::fs::write(&nquads, &export.stdout).unwrap();
+    let quads = export.stdout.iter().filter(|b| **b == b'\n').count();
+
+    let ours = start_crosswalk(&data);
+    let peer = start_oxigraph(&bin, &nquads, &work.path().join("oxigraph"));
+    println!(
+        "# /sparql: crosswalk vs oxigraph server, {quads} quads, {}s per cell, loopback\n",
+        ROUND.as_secs()
+    );
+    println!(
+        "| query | clients | crosswalk median ms | oxigraph median ms | crosswalk p99 ms | oxigraph p99 ms | crosswalk q/s | oxigraph q/s | overhead (q/s) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (name, query) in QUERIES {
+        for clients in [1, 16] {
+            // Warm both caches, then measure them back to back.
+            run(&ours.url, query, 1);
+            run(&peer.url, query, 1);
+            let a = run(&ours.url, query, clients);
+            let b = run(&peer.url, query, clients);
+            let overhead = (b.per_second / a.per_second - 1.0) * 100.0;
+            println!(
+                "| {name} | {clients} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {overhead:+.1} % |",
+                a.median_ms, b.median_ms, a.p99_ms, b.p99_ms, a.per_second, b.per_second
+            );
+        }
+    }
+}

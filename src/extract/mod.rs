@@ -1,0 +1,104 @@
+//! Extraction: a fetched document (HTML already decoded to UTF-8, or PDF bytes) becomes
+//! normalised structured text, segmented into provisions with stable identifiers, with
+//! candidate obligations detected in them.
+//!
+//! Entry point: [`extract`]. Extraction never panics on hostile input; PDFs are parsed in an
+//! isolated child process with time and memory limits.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever extraction rules change, so stored snapshots can be re-extracted.
+pub const EXTRACTOR_VERSION: &str = "1";
+
+/// What was fetched, ready for extraction.
+#[derive(Debug, Clone)]
+pub enum Document {
+    /// HTML decoded to UTF-8 NFC by the fetcher.
+    Html(String),
+    /// Raw PDF bytes.
+    Pdf(Vec<u8>),
+}
+
+/// Per-source extraction settings (from the source registry).
+#[derive(Debug, Clone, Default)]
+pub struct ExtractOptions {
+    /// CSS selector for the content region; None means the whole body minus boilerplate.
+    pub include_selector: Option<String>,
+    /// CSS selector for parts to drop inside the region.
+    pub exclude_selector: Option<String>,
+    /// BCP 47 language of the document (`en`, `id`, `ms`), steering segmentation and obligation
+    /// markers; None means detect.
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Extracted {
+    /// The content region as structured plain text (headings, lists, tables kept as lines).
+    pub text: String,
+    pub provisions: Vec<ExtractedProvision>,
+    pub obligations: Vec<Obligation>,
+    /// Non-fatal observations (e.g. "running header removed on 12 pages").
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExtractedProvision {
+    /// Stable identifier derived from the structure, e.g. `art-50`, `art-50-2`, `pasal-3`,
+    /// `bab-ii`, `section-4-1`, `principle-2`. Survives re-crawls of unchanged structure.
+    pub id: String,
+    /// article, paragraph, chapter, section, part, annex, clause, principle, heading …
+    pub kind: String,
+    /// The citation as written ("Article 50", "Pasal 3", "Seksyen 4").
+    pub label: String,
+    pub title: Option<String>,
+    /// Normalised text of the provision without its children.
+    pub text: String,
+    /// `id` of the enclosing provision.
+    pub parent: Option<String>,
+    pub order: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deontic {
+    Must,
+    MustNot,
+    Should,
+    May,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Obligation {
+    /// `id` of the provision the sentence sits in.
+    pub provision: String,
+    pub sentence: String,
+    pub strength: Deontic,
+    /// The marker that fired ("shall not", "wajib", "dilarang").
+    pub marker: String,
+    /// Role slugs from seeds/vocabulary.ttl (`provider`, `deployer`, `electronic-system-operator`…).
+    pub addressees: Vec<String>,
+    /// 0.0–1.0.
+    pub confidence: f32,
+}
+
+/// Why a document yielded no usable content. Every variant is recorded as a fetch failure,
+/// never as a change.
+#[derive(Debug, Clone, thiserror::Error, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("content selector {0:?} matched nothing")]
+    MissingSelector(String),
+    #[error("invalid CSS selector {selector:?}: {message}")]
+    BadSelector { selector: String, message: String },
+    #[error("page looks like a bot challenge or consent wall: {0}")]
+    Challenge(String),
+    #[error("extraction produced no text")]
+    Empty,
+    #[error("PDF has no text layer (scanned image?)")]
+    ScannedPdf,
+    #[error("malformed PDF: {0}")]
+    MalformedPdf(String),
+    #[error("PDF extraction exceeded its time limit")]
+    Timeout,
+    #[error("PDF extraction failed in its sandbox: {0}")]
+    Crashed(String),
+}

@@ -1,0 +1,434 @@
+//! Derived knowledge, recomputed from the curated graphs into `…/graph/derived`:
+//!
+//! * superclass types (`cw:Control` ⇒ `cw:Provision`), so queries need no inference engine;
+//! * `skos:*Match` triples for every mapping, from its typed relationship;
+//! * transitive mappings A→B→C through a shared middle element, by the *weakest-link* rule:
+//!   the chain is only as strong as its weakest hop (`equal` only if both hops are `equal`),
+//!   never between two elements of the same instrument, never where a direct mapping exists.
+//!   Each derived mapping names both hops with `prov:wasDerivedFrom` and explains its path.
+//!
+//! The derived graph is replaced only when its content changes, so an unchanged catalogue does
+//! not bump the graph revision.
+
+use super::{Graph, GraphError, names};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{Literal, NamedNode, Quad, Term, Triple, TripleRef};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+const DIRECT_MAPPINGS: &str = include_str!("../../queries/derive/direct-mappings.rq");
+const SUBCLASS_TYPES: &str = include_str!("../../queries/derive/subclass-types.rq");
+const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DeriveReport {
+    pub direct_mappings: usize,
+    pub derived_mappings: usize,
+    pub triples: usize,
+    /// False when the derived graph already had exactly this content.
+    pub changed: bool,
+}
+
+/// Relationship kinds, ordered from weakest to strongest for the weakest-link rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rel {
+    Related,
+    Supports,
+    IsSupportedBy,
+    IntersectsWith,
+    SubsetOf,
+    SupersetOf,
+    Equal,
+}
+
+impl Rel {
+    fn from_iri(iri: &str) -> Option<Self> {
+        Some(match iri.strip_prefix(names::CW)? {
+            "equal" => Self::Equal,
+            "subsetOf" => Self::SubsetOf,
+            "supersetOf" => Self::SupersetOf,
+            "intersectsWith" => Self::IntersectsWith,
+            "supports" => Self::Supports,
+            "isSupportedBy" => Self::IsSupportedBy,
+            "related" => Self::Related,
+            // notRelated and contrary do not propagate.
+            _ => return None,
+        })
+    }
+
+    fn local(self) -> &'static str {
+        match self {
+            Self::Equal => "equal",
+            Self::SubsetOf => "subsetOf",
+            Self::SupersetOf => "supersetOf",
+            Self::IntersectsWith => "intersectsWith",
+            Self::Supports => "supports",
+            Self::IsSupportedBy => "isSupportedBy",
+            Self::Related => "related",
+        }
+    }
+
+    /// The relationship read from object to subject.
+    fn inverse(self) -> Self {
+        match self {
+            Self::SubsetOf => Self::SupersetOf,
+            Self::SupersetOf => Self::SubsetOf,
+            Self::Supports => Self::IsSupportedBy,
+            Self::IsSupportedBy => Self::Supports,
+            other => other,
+        }
+    }
+
+    fn skos_match(self) -> &'static str {
+        match self {
+            Self::Equal => "exactMatch",
+            Self::SubsetOf => "broadMatch",
+            Self::SupersetOf => "narrowMatch",
+            Self::IntersectsWith => "closeMatch",
+            Self::Supports | Self::IsSupportedBy | Self::Related => "relatedMatch",
+        }
+    }
+
+    /// A→B then B→C. `equal` is the identity; containment composes only in one direction;
+    /// A ⊇ B ⊆ C shares B, so A and C intersect; everything else degrades to `related`.
+    fn compose(self, next: Self) -> Self {
+        match (self, next) {
+            (Self::Equal, other) | (other, Self::Equal) => other,
+            (Self::SubsetOf, Self::SubsetOf) => Self::SubsetOf,
+            (Self::SupersetOf, Self::SupersetOf) => Self::SupersetOf,
+            (Self::SupersetOf, Self::SubsetOf) => Self::IntersectsWith,
+            (Self::Supports, Self::Supports) => Self::Supports,
+            (Self::IsSupportedBy, Self::IsSupportedBy) => Self::IsSupportedBy,
+            _ => Self::Related,
+        }
+    }
+
+    /// Rank for choosing between alternative paths: tighter relationships first.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Equal => 4,
+            Self::SubsetOf | Self::SupersetOf => 3,
+            Self::IntersectsWith => 2,
+            Self::Supports | Self::IsSupportedBy => 1,
+            Self::Related => 0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Edge {
+    mapping: String,
+    from: String,
+    to: String,
+    rel: Rel,
+    strength: Option<i64>,
+    confidence: Option<f64>,
+    evidence: u8,
+    from_ref: String,
+    to_ref: String,
+}
+
+fn evidence_rank(iri: Option<&str>) -> u8 {
+    match iri.and_then(|i| i.strip_prefix(names::CW)) {
+        Some("V1") => 2,
+        Some("V2") => 1,
+        _ => 0,
+    }
+}
+
+fn evidence_iri(rank: u8) -> NamedNode {
+    names::cw(match rank {
+        2 => "V1",
+        1 => "V2",
+        _ => "Unverified",
+    })
+}
+
+/// Recomputes the derived graph. Blocking.
+pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
+    let rows = graph.select("derive: direct mappings", DIRECT_MAPPINGS, [])?;
+    let text = |row: &oxigraph::sparql::QuerySolution, var: &str| match row.get(var) {
+        Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        _ => None,
+    };
+    let mut instrument_of: HashMap<String, String> = HashMap::new();
+    let mut edges = Vec::new();
+    let mut skos = Vec::new();
+    for row in &rows {
+        let (Some(mapping), Some(from), Some(to), Some(rel)) = (
+            text(row, "mapping"),
+            text(row, "subject"),
+            text(row, "object"),
+            text(row, "relationship").and_then(|r| Rel::from_iri(&r)),
+        ) else {
+            continue;
+        };
+        skos.push((from.clone(), rel.skos_match(), to.clone()));
+        for (node, var) in [(&from, "subjectInstrument"), (&to, "objectInstrument")] {
+            if let Some(instrument) = text(row, var) {
+                instrument_of.insert(node.clone(), instrument);
+            }
+        }
+        edges.push(Edge {
+            mapping,
+            from: from.clone(),
+            to: to.clone(),
+            rel,
+            strength: text(row, "strength").and_then(|s| s.parse().ok()),
+            confidence: text(row, "confidence").and_then(|s| s.parse().ok()),
+            evidence: evidence_rank(text(row, "evidence").as_deref()),
+            from_ref: text(row, "subjectRef").unwrap_or_else(|| short(&from)),
+            to_ref: text(row, "objectRef").unwrap_or_else(|| short(&to)),
+        });
+    }
+    let direct_mappings = edges.len();
+
+    // Both directions of every edge, indexed by the node they leave.
+    let mut outgoing: HashMap<&str, Vec<Edge>> = HashMap::new();
+    for edge in &edges {
+        outgoing
+            .entry(edge.from.as_str())
+            .or_default()
+            .push(edge.clone());
+        let reversed = Edge {
+            from: edge.to.clone(),
+            to: edge.from.clone(),
+            rel: edge.rel.inverse(),
+            from_ref: edge.to_ref.clone(),
+            to_ref: edge.from_ref.clone(),
+            ..edge.clone()
+        };
+        outgoing.entry(edge.to.as_str()).or_default().push(reversed);
+    }
+    let directly_linked: BTreeSet<(&str, &str)> = edges
+        .iter()
+        .flat_map(|e| {
+            [
+                (e.from.as_str(), e.to.as_str()),
+                (e.to.as_str(), e.from.as_str()),
+            ]
+        })
+        .collect();
+
+    // Best two-hop chain per ordered pair (A, C), A < C by IRI so each pair is derived once.
+    let mut best: BTreeMap<(String, String), (Rel, Edge, Edge)> = BTreeMap::new();
+    for (middle, legs) in &outgoing {
+        for first in legs {
+            // first goes middle → X; read it as X → middle.
+            let a = &first.to;
+            let a_to_middle = first.rel.inverse();
+            for second in legs {
+                let c = &second.to;
+                if a >= c || directly_linked.contains(&(a.as_str(), c.as_str())) {
+                    continue;
+                }
+                let (ia, ic) = (instrument_of.get(a), instrument_of.get(c));
+                if ia.is_none()
+                    || ia == ic
+                    || instrument_of.get(*middle) == ia
+                    || instrument_of.get(*middle) == ic
+                {
+                    continue;
+                }
+                let rel = a_to_middle.compose(second.rel);
+                let key = (a.clone(), c.clone());
+                let better = best.get(&key).is_none_or(|(r, _, _)| rel.rank() > r.rank());
+                if better {
+                    best.insert(key, (rel, first.clone(), second.clone()));
+                }
+            }
+        }
+    }
+
+    let mut triples: HashSet<Triple> = HashSet::new();
+    let node = |iri: &str| NamedNode::new_unchecked(iri);
+    for row in graph.select("derive: subclass types", SUBCLASS_TYPES, [])? {
+        if let (Some(Term::NamedNode(i)), Some(Term::NamedNode(c))) =
+            (row.get("instance"), row.get("superclass"))
+        {
+            triples.insert(Triple::new(i.clone(), rdf::TYPE, c.clone()));
+        }
+    }
+    for (from, predicate, to) in &skos {
+        triples.insert(Triple::new(
+            node(from),
+            node(&format!("{SKOS}{predicate}")),
+            node(to),
+        ));
+    }
+    for ((a, c), (rel, first, second)) in &best {
+        let id = {
+            let digest = Sha256::digest(format!("{a}\n{c}").as_bytes());
+            let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            node(&format!("{}mapping/derived/{hex}", names::ID))
+        };
+        let add = |p: NamedNode, o: Term, set: &mut HashSet<Triple>| {
+            set.insert(Triple::new(id.clone(), p, o));
+        };
+        add(rdf::TYPE.into(), names::cw("Mapping").into(), &mut triples);
+        add(
+            rdf::TYPE.into(),
+            names::cw("DerivedMapping").into(),
+            &mut triples,
+        );
+        add(names::cw("subject"), node(a).into(), &mut triples);
+        add(names::cw("object"), node(c).into(), &mut triples);
+        add(
+            names::cw("relationship"),
+            names::cw(rel.local()).into(),
+            &mut triples,
+        );
+        add(
+            names::cw("method"),
+            names::cw("automated").into(),
+            &mut triples,
+        );
+        add(
+            names::cw("reviewStatus"),
+            names::cw("draft").into(),
+            &mut triples,
+        );
+        add(names::cw("hops"), Literal::from(2_i64).into(), &mut triples);
+        add(
+            node(PROV_DERIVED),
+            node(&first.mapping).into(),
+            &mut triples,
+        );
+        add(
+            node(PROV_DERIVED),
+            node(&second.mapping).into(),
+            &mut triples,
+        );
+        add(
+            names::cw("evidenceLevel"),
+            evidence_iri(first.evidence.min(second.evidence)).into(),
+            &mut triples,
+        );
+        let path = format!("{} → {} → {}", first.to_ref, first.from_ref, second.to_ref);
+        add(
+            names::cw("path"),
+            Literal::new_simple_literal(path).into(),
+            &mut triples,
+        );
+        if let (Some(x), Some(y)) = (first.strength, second.strength) {
+            add(
+                names::cw("strength"),
+                Literal::from(x.min(y)).into(),
+                &mut triples,
+            );
+        }
+        let confidence = first.confidence.unwrap_or(1.0) * second.confidence.unwrap_or(1.0);
+        if confidence < 1.0 {
+            let value = format!("{:.3}", confidence);
+            add(
+                names::cw("confidence"),
+                Literal::new_typed_literal(value, xsd::DECIMAL).into(),
+                &mut triples,
+            );
+        }
+        triples.insert(Triple::new(
+            node(a),
+            node(&format!("{SKOS}{}", rel.skos_match())),
+            node(c),
+        ));
+    }
+
+    let current: HashSet<Triple> = graph
+        .store()
+        .quads_for_pattern(None, None, None, Some(names::DERIVED_GRAPH.into()))
+        .map(|q| q.map(Triple::from))
+        .collect::<Result<_, _>>()?;
+    let changed = current != triples;
+    if changed {
+        graph.replace_graph(
+            names::DERIVED_GRAPH,
+            triples
+                .iter()
+                .map(Triple::as_ref)
+                .collect::<Vec<TripleRef<'_>>>(),
+        )?;
+    }
+    Ok(DeriveReport {
+        direct_mappings,
+        derived_mappings: best.len(),
+        triples: triples.len(),
+        changed,
+    })
+}
+
+fn short(iri: &str) -> String {
+    iri.rsplit('/').next().unwrap_or(iri).to_owned()
+}
+
+#[allow(dead_code)]
+fn _assert_quad_type(_: Quad) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weakest_link_composition() {
+        assert_eq!(Rel::Equal.compose(Rel::Equal), Rel::Equal);
+        assert_eq!(Rel::Equal.compose(Rel::SubsetOf), Rel::SubsetOf);
+        assert_eq!(Rel::SubsetOf.compose(Rel::SubsetOf), Rel::SubsetOf);
+        assert_eq!(Rel::SupersetOf.compose(Rel::SubsetOf), Rel::IntersectsWith);
+        assert_eq!(Rel::SubsetOf.compose(Rel::SupersetOf), Rel::Related);
+        assert_eq!(Rel::IntersectsWith.compose(Rel::Equal), Rel::IntersectsWith);
+        assert_eq!(Rel::Related.compose(Rel::Equal), Rel::Related);
+    }
+
+    #[test]
+    fn derives_chain_through_shared_middle_and_is_idempotent() {
+        let graph = Graph::in_memory().unwrap();
+        let ttl = r#"
+            @prefix cw: <https://w3id.org/crosswalk/ontology#> .
+            <urn:a1> cw:instrument <urn:A> ; cw:ref "A1" .
+            <urn:b1> cw:instrument <urn:B> ; cw:ref "B1" .
+            <urn:c1> cw:instrument <urn:C> ; cw:ref "C1" .
+            <urn:m1> a cw:Mapping ; cw:subject <urn:b1> ; cw:object <urn:a1> ; cw:relationship cw:equal ; cw:evidenceLevel cw:V1 .
+            <urn:m2> a cw:Mapping ; cw:subject <urn:b1> ; cw:object <urn:c1> ; cw:relationship cw:subsetOf ; cw:evidenceLevel cw:V2 .
+        "#;
+        let quads: Vec<Quad> =
+            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                .with_default_graph(NamedNode::new_unchecked("urn:g"))
+                .for_slice(ttl.as_bytes())
+                .collect::<Result<_, _>>()
+                .unwrap();
+        graph
+            .write(|t| {
+                for q in &quads {
+                    t.insert(q);
+                }
+                Ok::<_, GraphError>(())
+            })
+            .unwrap();
+        let report = refresh(&graph).unwrap();
+        assert_eq!(report.derived_mappings, 1);
+        assert!(report.changed);
+        let rows = graph
+            .select("t", "PREFIX cw: <https://w3id.org/crosswalk/ontology#> SELECT ?s ?o ?r ?e ?p { ?m a cw:DerivedMapping ; cw:subject ?s ; cw:object ?o ; cw:relationship ?r ; cw:evidenceLevel ?e ; cw:path ?p }", [])
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        // a1 = b1 ⊆ c1, so a1 ⊆ c1; evidence is the weaker hop's.
+        assert_eq!(rows[0].get("s").unwrap().to_string(), "<urn:a1>");
+        assert_eq!(
+            rows[0].get("r").unwrap().to_string(),
+            "<https://w3id.org/crosswalk/ontology#subsetOf>"
+        );
+        assert_eq!(
+            rows[0].get("e").unwrap().to_string(),
+            "<https://w3id.org/crosswalk/ontology#V2>"
+        );
+        assert_eq!(rows[0].get("p").unwrap().to_string(), "\"A1 → B1 → C1\"");
+        let revision = graph.revision();
+        assert!(!refresh(&graph).unwrap().changed);
+        assert_eq!(
+            graph.revision(),
+            revision,
+            "unchanged derivation does not bump the revision"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! IRIs the code itself relies on: named graphs and the few ontology terms used from Rust.
+//! Everything else stays in `ontology/`, `queries/` and `seeds/`.
+
+use oxigraph::model::{NamedNode, NamedNodeRef};
+
+/// Namespace of the Crosswalk ontology (`cw:`).
+pub const CW: &str = "https://w3id.org/crosswalk/ontology#";
+/// Base of data identifiers.
+pub const ID: &str = "https://w3id.org/crosswalk/id/";
+/// Base of named-graph IRIs.
+pub const GRAPH: &str = "https://w3id.org/crosswalk/graph/";
+
+/// Bookkeeping: graph revision and the content hash of every loaded seed file.
+pub const META_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/meta");
+/// Mappings computed from curated ones (transitive chains, SKOS match triples).
+pub const DERIVED_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/derived");
+/// Detected changes of tracked sources.
+pub const CHANGES_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/changes");
+/// Sources registered at run time (CLI or admin API), beside the seeded ones.
+pub const SOURCES_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/sources");
+/// Fetch activities and snapshots (provenance of crawled content).
+pub const FETCHES_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/fetches");
+
+pub const REVISION: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#revision");
+pub const SHA256: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#sha256");
+
+/// The graph holding one seed file, named by its path below the seed root (`seed/eu/ai-act.ttl`).
+pub fn seed_graph(root_label: &str, relative_path: &str) -> NamedNode {
+    let path: String = relative_path
+        .split(['/', '\\'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    NamedNode::new_unchecked(format!("{GRAPH}{root_label}/{path}"))
+}
+
+/// The graph holding a tracked source's current extracted content.
+pub fn source_graph(source_slug: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{GRAPH}source/{source_slug}"))
+}
+
+pub fn cw(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{CW}{local}"))
+}

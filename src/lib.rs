@@ -1,0 +1,45 @@
+//! Crosswalk tracks AI-governance law and policy and serves it as a knowledge graph.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//!
+//! ```text
+//! seeds/ ──► graph ◄── source → schedule → fetch → extract → snapshot → diff
+//!              │
+//!              ├──► sparql (queries, saved queries) ──► server (HTTP)
+//!              └──► validate (constraint checks)
+//! ```
+
+pub mod config;
+pub mod extract;
+pub mod graph;
+pub mod server;
+pub mod sparql;
+pub mod validate;
+
+use config::Config;
+use graph::{Graph, GraphError, SeedReport};
+
+/// The seed roots and the label of their named graphs: ontology first, then curated data.
+pub fn seed_roots(config: &Config) -> [(&'static str, &std::path::Path); 2] {
+    [
+        ("ontology", config.ontology_dir.as_path()),
+        ("seed", config.seeds_dir.as_path()),
+    ]
+}
+
+/// Opens `<data>/graph` for writing, loads changed seed files and refreshes derived knowledge.
+/// Only one process may hold the store: while `crosswalk serve` runs, use its HTTP API instead
+/// (the error says so).
+pub fn open_graph(config: &Config) -> Result<(Graph, SeedReport), GraphError> {
+    let graph = Graph::open(&config.graph_dir())?;
+    let report = graph::load_seed_dirs(&graph, &seed_roots(config))?;
+    let derived = graph::derive::refresh(&graph)?;
+    tracing::info!(
+        loaded = report.loaded.len(),
+        unchanged = report.unchanged,
+        derived_mappings = derived.derived_mappings,
+        revision = graph.revision(),
+        "graph ready"
+    );
+    Ok((graph, report))
+}

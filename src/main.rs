@@ -1,0 +1,291 @@
+//! The `crosswalk` command: parses arguments and wires the library's modules.
+
+use clap::{Args, Parser, Subcommand};
+use crosswalk::config::Config;
+use crosswalk::graph::{self, Graph};
+use crosswalk::server::{self, AppState};
+use crosswalk::sparql::format::{self, OutputFormat};
+use crosswalk::sparql::saved::SavedQueries;
+use crosswalk::sparql::{DatasetRequest, Engine, Limits};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "crosswalk",
+    version,
+    about = "AI-governance law and policy as a knowledge graph"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Args, Clone)]
+struct Common {
+    /// Data directory (graph, index, snapshots) [env: CROSSWALK_DATA_DIR] [default: ./data]
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// TOML configuration file
+    #[arg(long, global = true, env = "CROSSWALK_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (SPARQL, saved queries, metrics) with the seeds loaded
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Listen address [env: CROSSWALK_BIND] [default: 127.0.0.1:7878]
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+    },
+    /// Load RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD), one named graph each
+    Load {
+        #[command(flatten)]
+        common: Common,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check the ontology and seed files against the constraints; non-zero exit on any violation
+    Validate {
+        #[command(flatten)]
+        common: Common,
+        /// Seed directory to check instead of the configured one
+        #[arg(long)]
+        seeds: Option<PathBuf>,
+    },
+    /// Run a SPARQL query (text, or @file) against the store
+    Sparql {
+        #[command(flatten)]
+        common: Common,
+        query: String,
+        /// json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, rdfxml, jsonld, nquads, trig (graphs)
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Run a saved query from queries/ with typed parameters
+    Query {
+        #[command(flatten)]
+        common: Common,
+        /// Saved query name; omit to list them
+        name: Option<String>,
+        /// Parameter as key=value (repeatable)
+        #[arg(long = "param", short = 'p')]
+        params: Vec<String>,
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Write the whole store (all named graphs) to standard output
+    Export {
+        #[command(flatten)]
+        common: Common,
+        /// nquads or trig
+        #[arg(long, default_value = "nquads")]
+        format: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CROSSWALK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse().command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(common: &Common) -> Result<Config, String> {
+    let mut config = Config::load(common.config.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(data) = &common.data {
+        config.data_dir = data.clone();
+    }
+    Ok(config)
+}
+
+fn engine(config: &Config, graph: Graph) -> Engine {
+    Engine::new(
+        graph,
+        Limits {
+            timeout: config.query_timeout(),
+            max_rows: config.sparql.max_rows,
+            max_query_bytes: config.sparql.max_query_bytes,
+        },
+    )
+}
+
+fn open(config: &Config) -> Result<Graph, String> {
+    let (graph, report) = crosswalk::open_graph(config).map_err(|e| e.to_string())?;
+    for (file, error) in &report.errors {
+        tracing::error!(
+            file,
+            error,
+            "seed file not loaded; its previous graph is kept"
+        );
+    }
+    Ok(graph)
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Serve { common, bind } => {
+            let mut config = load_config(&common)?;
+            if let Some(bind) = bind {
+                config.bind = bind;
+            }
+            let graph = open(&config)?;
+            let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let listener = server::bind(&config).await.map_err(|e| e.to_string())?;
+                let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                tracing::info!(%addr, data = %config.data_dir.display(), "serving: SPARQL at http://{addr}/sparql");
+                server::serve(AppState::new(config, graph, saved), listener).await.map_err(|e| e.to_string())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Load { common, files } => {
+            let config = load_config(&common)?;
+            let graph = open(&config)?;
+            for file in files {
+                let triples = graph::load_file(&graph, &file).map_err(|e| e.to_string())?;
+                println!("{}: {triples} quads", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { common, seeds } => {
+            let mut config = load_config(&common)?;
+            if let Some(seeds) = seeds {
+                config.seeds_dir = seeds;
+            }
+            let report = crosswalk::validate::validate_files(
+                &crosswalk::seed_roots(&config),
+                &config.queries_dir.join("checks"),
+            )
+            .map_err(|e| e.to_string())?;
+            for (file, error) in &report.seed_errors {
+                println!("PARSE ERROR  {file}: {error}");
+            }
+            for v in &report.violations {
+                println!("VIOLATION  [{}] {}  {}", v.check, v.node, v.message);
+            }
+            println!(
+                "{} checks, {} violations, {} unparseable files",
+                report.checks_run,
+                report.violations.len(),
+                report.seed_errors.len()
+            );
+            Ok(if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Sparql {
+            common,
+            query,
+            format,
+        } => {
+            let config = load_config(&common)?;
+            let text = match query.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
+                None => query,
+            };
+            let engine = engine(&config, open(&config)?);
+            let prepared = engine
+                .prepare(&text, &DatasetRequest::default())
+                .map_err(|e| e.to_string())?;
+            print_results(&engine, prepared, format.as_deref())
+        }
+        Command::Query {
+            common,
+            name,
+            params,
+            format,
+        } => {
+            let config = load_config(&common)?;
+            let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
+            let Some(name) = name else {
+                for q in saved.list() {
+                    let params: Vec<_> = q.parameters.iter().map(|p| p.name.as_str()).collect();
+                    println!("{:<40} {}  [{}]", q.name, q.title, params.join(", "));
+                }
+                return Ok(ExitCode::SUCCESS);
+            };
+            let query = saved.get(&name).map_err(|e| e.to_string())?;
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|p| {
+                    p.split_once('=')
+                        .ok_or_else(|| format!("--param {p:?}: expected key=value"))
+                })
+                .collect::<Result<_, _>>()?;
+            let bindings = query.bindings(pairs).map_err(|e| e.to_string())?;
+            let engine = engine(&config, open(&config)?);
+            let mut prepared = engine
+                .prepare(&query.text, &DatasetRequest::default())
+                .map_err(|e| e.to_string())?;
+            for (variable, term) in bindings {
+                prepared = prepared.bind(variable, term);
+            }
+            print_results(&engine, prepared, format.as_deref())
+        }
+        Command::Export { common, format } => {
+            let config = load_config(&common)?;
+            let graph = open(&config)?;
+            let format = match format.as_str() {
+                "nquads" | "nq" => oxigraph::io::RdfFormat::NQuads,
+                "trig" => oxigraph::io::RdfFormat::TriG,
+                other => {
+                    return Err(format!(
+                        "unsupported export format {other:?}: use nquads or trig"
+                    ));
+                }
+            };
+            let mut out = graph
+                .store()
+                .dump_to_writer(format, std::io::BufWriter::new(std::io::stdout().lock()))
+                .map_err(|e| e.to_string())?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_results(
+    engine: &Engine,
+    prepared: crosswalk::sparql::Prepared,
+    format: Option<&str>,
+) -> Result<ExitCode, String> {
+    let default = match prepared.form() {
+        crosswalk::sparql::QueryForm::Graph => "turtle",
+        _ => "tsv",
+    };
+    let chosen: OutputFormat = format::by_name(prepared.form(), format.unwrap_or(default))
+        .ok_or_else(|| {
+            format!(
+                "format {:?} does not fit this query form",
+                format.unwrap_or(default)
+            )
+        })?;
+    let summary = engine
+        .run(prepared, chosen, std::io::stdout().lock())
+        .map_err(|e| e.to_string())?;
+    if summary.truncated {
+        eprintln!(
+            "(results cut at {} rows; raise sparql.max_rows to see more)",
+            summary.rows
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,66 @@
+//! JSON API: saved queries and health.
+
+use super::error::ApiError;
+use super::{AppState, stream};
+use crate::sparql::DatasetRequest;
+use crate::sparql::format;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub async fn list_queries(State(state): State<AppState>) -> Response {
+    let queries: Vec<_> = state
+        .saved
+        .list()
+        .map(|q| {
+            json!({
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": q.parameters,
+                "url": format!("/api/queries/{}", q.name),
+            })
+        })
+        .collect();
+    Json(json!({ "queries": queries })).into_response()
+}
+
+/// Runs a saved query with typed parameters; same content negotiation as `/sparql`.
+pub async fn run_query(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let saved = state.saved.get(&name)?;
+    let format_param = pairs
+        .iter()
+        .find(|(k, _)| matches!(k.as_str(), "format" | "output"))
+        .map(|(_, v)| v.clone());
+    let bindings = saved.bindings(
+        pairs
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "format" | "output"))
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
+    let mut prepared = state
+        .engine
+        .prepare(&saved.text, &DatasetRequest::default())?;
+    for (variable, term) in bindings {
+        prepared = prepared.bind(variable, term);
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = format::negotiate(prepared.form(), accept, format_param.as_deref())?;
+    Ok(stream::query_response(&state, prepared, format).await)
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "graph_revision": state.graph().revision(),
+    }))
+    .into_response()
+}

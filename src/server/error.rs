@@ -1,0 +1,77 @@
+//! Module errors turned into HTTP answers: a status and a plain-text or JSON message.
+
+use crate::sparql::SparqlError;
+use crate::sparql::format::NotAcceptable;
+use crate::sparql::saved::SavedQueryError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, message = %self.message, "request failed");
+        }
+        let mut response = (self.status, format!("{}\n", self.message)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"crosswalk-admin\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<SparqlError> for ApiError {
+    fn from(error: SparqlError) -> Self {
+        let status = match &error {
+            SparqlError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            e if e.is_client_error() => StatusCode::BAD_REQUEST,
+            SparqlError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self::new(status, error.to_string())
+    }
+}
+
+impl From<NotAcceptable> for ApiError {
+    fn from(error: NotAcceptable) -> Self {
+        Self::new(StatusCode::NOT_ACCEPTABLE, error.to_string())
+    }
+}
+
+impl From<SavedQueryError> for ApiError {
+    fn from(error: SavedQueryError) -> Self {
+        let status = match error {
+            SavedQueryError::Unknown(_) => StatusCode::NOT_FOUND,
+            SavedQueryError::Read { .. } | SavedQueryError::Header { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::new(status, error.to_string())
+    }
+}

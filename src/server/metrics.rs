@@ -1,0 +1,164 @@
+//! Prometheus metrics in the text exposition format, kept in-process (no registry crate needed
+//! for a handful of series).
+
+use super::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    query_timeouts: AtomicU64,
+    rows_truncated: AtomicU64,
+    overrunning: AtomicU64,
+}
+
+impl Metrics {
+    pub fn query_timeout(&self) {
+        self.query_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An evaluation is still running after its deadline was answered with 503.
+    pub fn overrun_started(&self) {
+        self.overrunning.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn overrun_finished(&self) {
+        let _ = self
+            .overrunning
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
+    pub fn rows_truncated(&self) {
+        self.rows_truncated.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        *self
+            .requests
+            .lock()
+            .expect("metrics lock")
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default() += 1;
+        let mut latency = self.latency.lock().expect("metrics lock");
+        let histogram = latency.entry(route.to_owned()).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.counts[i] += 1;
+            }
+        }
+        histogram.sum += seconds;
+        histogram.count += 1;
+    }
+
+    fn render(&self, graph_sizes: &[(String, u64)]) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP crosswalk_http_requests_total HTTP requests by route, method and status.\n",
+        );
+        out.push_str("# TYPE crosswalk_http_requests_total counter\n");
+        for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "crosswalk_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str(
+            "# HELP crosswalk_http_request_duration_seconds Time to response headers, by route.\n",
+        );
+        out.push_str("# TYPE crosswalk_http_request_duration_seconds histogram\n");
+        for (route, h) in self.latency.lock().expect("metrics lock").iter() {
+            for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "crosswalk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "crosswalk_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\ncrosswalk_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\ncrosswalk_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count, h.sum, h.count
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP crosswalk_sparql_timeouts_total Queries cancelled at the time limit.\n# TYPE crosswalk_sparql_timeouts_total counter\ncrosswalk_sparql_timeouts_total {}",
+            self.query_timeouts.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP crosswalk_sparql_truncated_total Results cut at the row limit.\n# TYPE crosswalk_sparql_truncated_total counter\ncrosswalk_sparql_truncated_total {}",
+            self.rows_truncated.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP crosswalk_sparql_overrunning Evaluations still running after their deadline was answered (the engine had not yet observed cancellation).\n# TYPE crosswalk_sparql_overrunning gauge\ncrosswalk_sparql_overrunning {}",
+            self.overrunning.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP crosswalk_graph_triples Triples per named graph.\n# TYPE crosswalk_graph_triples gauge\n");
+        for (graph, n) in graph_sizes {
+            let _ = writeln!(
+                out,
+                "crosswalk_graph_triples{{graph=\"{}\"}} {n}",
+                graph.replace('"', "%22")
+            );
+        }
+        out
+    }
+}
+
+/// Middleware: counts and times every request under its route template (not the raw path,
+/// which would make one series per saved-query argument).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.observe(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+pub async fn render(State(state): State<AppState>) -> Response {
+    let graph = state.graph().clone();
+    let sizes = tokio::task::spawn_blocking(move || graph.graph_sizes())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&sizes),
+    )
+        .into_response()
+}

@@ -1,0 +1,142 @@
+//! The HTTP service: routes, shared state, middleware (CORS, metrics, tracing), graceful stop.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET/POST /sparql` | SPARQL 1.1 Protocol, read-only |
+//! | `POST /sparql/update` | SPARQL Update, admin bearer token |
+//! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
+//! | `GET /healthz`, `GET /metrics` | operations |
+
+mod api;
+mod auth;
+pub mod error;
+mod metrics;
+mod sparql;
+mod stream;
+
+pub use metrics::Metrics;
+
+use crate::config::Config;
+use crate::graph::Graph;
+use crate::sparql::saved::SavedQueries;
+use crate::sparql::{Engine, Limits};
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::cors::CorsLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub engine: Engine,
+    pub saved: Arc<SavedQueries>,
+    pub metrics: Arc<Metrics>,
+    /// Bounds concurrent query evaluations (each runs on its own blocking thread).
+    pub query_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(config: Config, graph: Graph, saved: SavedQueries) -> Self {
+        let limits = Limits {
+            timeout: config.query_timeout(),
+            max_rows: config.sparql.max_rows,
+            max_query_bytes: config.sparql.max_query_bytes,
+        };
+        Self {
+            engine: Engine::new(graph, limits),
+            query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
+            saved: Arc::new(saved),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn graph(&self) -> &Graph {
+        self.engine.graph()
+    }
+
+    /// Called after a write through the API is committed, before it is acknowledged, so that
+    /// derived state is consistent with what the client was told.
+    pub async fn after_graph_change(&self, revision: u64) {
+        let graph = self.graph().clone();
+        match tokio::task::spawn_blocking(move || crate::graph::derive::refresh(&graph)).await {
+            Ok(Ok(report)) => {
+                tracing::info!(revision, derived = report.derived_mappings, "graph changed")
+            }
+            Ok(Err(error)) => tracing::error!(%error, "refreshing derived mappings failed"),
+            Err(error) => tracing::error!(%error, "derive task panicked"),
+        }
+    }
+}
+
+/// The application's routes, without binding a socket (tests use this with their own listener).
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/sparql", get(sparql::get).post(sparql::post))
+        .route("/api/queries", get(api::list_queries))
+        .route("/api/queries/{name}", get(api::run_query))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::render));
+    if state.config.admin.token.is_some() {
+        router = router.route("/sparql/update", post(sparql::update));
+    }
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(CorsLayer::permissive())
+        .with_state(state)
+}
+
+/// Serves on `listener` until Ctrl-C / SIGTERM.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Binds the configured address.
+pub async fn bind(config: &Config) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.bind,
+            source,
+        })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,175 @@
+//! Streams a blocking query evaluation into an HTTP response.
+//!
+//! The evaluation runs on a blocking thread and writes through [`ChannelWriter`]. The handler
+//! waits for the first message: an error before any byte was sent becomes a proper status
+//! (400 for syntax, 503 for timeout); otherwise the body streams as the results arrive and a
+//! later failure aborts the body, so clients see a truncated transfer rather than wrong data.
+//!
+//! Oxigraph checks the cancellation token only when it reads from storage, so a query that
+//! spins on in-memory work (a cross product of materialised joins) can run past its deadline.
+//! The handler therefore answers 503 at the deadline itself, whatever the evaluation thread is
+//! doing, and evaluations run in a bounded number of slots so such threads cannot pile up
+//! unnoticed (`crosswalk_sparql_overrunning` counts those still running past their deadline).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::sparql::{OutputFormat, Prepared, RunSummary, SparqlError};
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::stream;
+use std::io::Write;
+use tokio::sync::mpsc;
+
+const CHUNK: usize = 32 * 1024;
+const OVERRUN_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+enum Message {
+    Chunk(Bytes),
+    Failed(SparqlError),
+    Done(RunSummary),
+}
+
+struct ChannelWriter {
+    buffer: Vec<u8>,
+    sender: mpsc::Sender<Message>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.sender
+            .blocking_send(Message::Chunk(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Serializers flush at their end; intermediate flushes would only make tiny chunks.
+        Ok(())
+    }
+}
+
+/// Runs `prepared` and answers with its results in `format`.
+pub async fn query_response(
+    state: &AppState,
+    prepared: Prepared,
+    format: OutputFormat,
+) -> Response {
+    let limit = state.engine.limits().timeout;
+    let slot = match tokio::time::timeout(limit, state.query_slots.clone().acquire_owned()).await {
+        Ok(Ok(slot)) => slot,
+        _ => {
+            return ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "all query slots are busy; retry later",
+            )
+            .into_response();
+        }
+    };
+    let (sender, mut receiver) = mpsc::channel(8);
+    let engine = state.engine.clone();
+    let metrics = state.metrics.clone();
+    let started = std::time::Instant::now();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let mut writer = ChannelWriter {
+            buffer: Vec::with_capacity(CHUNK),
+            sender: sender.clone(),
+        };
+        let outcome = engine
+            .run(prepared, format, &mut writer)
+            .and_then(|summary| {
+                writer.send()?;
+                Ok(summary)
+            });
+        let last = match outcome {
+            Ok(summary) => Message::Done(summary),
+            Err(error) => Message::Failed(error),
+        };
+        let _ = sender.blocking_send(last);
+        if started.elapsed() > limit + OVERRUN_GRACE {
+            metrics.overrun_finished();
+        }
+    });
+
+    // A little grace so a query cancelled at the deadline reports its own error.
+    let first = match tokio::time::timeout(limit + OVERRUN_GRACE, receiver.recv()).await {
+        Err(_) => {
+            state.metrics.query_timeout();
+            state.metrics.overrun_started();
+            return ApiError::from(SparqlError::Timeout(limit)).into_response();
+        }
+        Ok(first) => first,
+    };
+    let first = match first {
+        Some(Message::Failed(error)) => {
+            if matches!(error, SparqlError::Timeout(_)) {
+                state.metrics.query_timeout();
+            }
+            return ApiError::from(error).into_response();
+        }
+        Some(message) => message,
+        None => {
+            return ApiError::internal("query evaluation ended without a result").into_response();
+        }
+    };
+    let metrics = state.metrics.clone();
+    let body = stream::unfold((Some(first), receiver), move |(pending, mut receiver)| {
+        let metrics = metrics.clone();
+        async move {
+            let message = match pending {
+                Some(message) => message,
+                None => receiver.recv().await?,
+            };
+            match message {
+                Message::Chunk(bytes) => Some((Ok::<_, std::io::Error>(bytes), (None, receiver))),
+                Message::Done(summary) => {
+                    if summary.truncated {
+                        metrics.rows_truncated();
+                    }
+                    None
+                }
+                Message::Failed(error) => {
+                    if matches!(error, SparqlError::Timeout(_)) {
+                        metrics.query_timeout();
+                    }
+                    tracing::warn!(%error, "query failed after results started streaming");
+                    Some((
+                        Err(std::io::Error::other(error.to_string())),
+                        (None, receiver),
+                    ))
+                }
+            }
+        }
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    headers.insert(
+        "x-crosswalk-row-limit",
+        HeaderValue::from(state.engine.limits().max_rows as u64),
+    );
+    response
+}

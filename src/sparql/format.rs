@@ -1,0 +1,257 @@
+//! Result formats and content negotiation (Accept with q-values, or a `format` parameter as
+//! SPARQLWrapper and several endpoints use it).
+
+use oxigraph::io::RdfFormat;
+use oxigraph::sparql::results::QueryResultsFormat;
+
+/// What a query produces: solutions, a boolean, or triples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryForm {
+    Select,
+    Ask,
+    Graph,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Results(QueryResultsFormat),
+    Rdf(RdfFormat),
+}
+
+impl OutputFormat {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            // Charset stated for the text formats so browsers and clients decode UTF-8.
+            Self::Results(QueryResultsFormat::Csv) => "text/csv; charset=utf-8",
+            Self::Results(QueryResultsFormat::Tsv) => "text/tab-separated-values; charset=utf-8",
+            Self::Results(f) => f.media_type(),
+            Self::Rdf(f) => f.media_type(),
+        }
+    }
+}
+
+const RESULT_FORMATS: [QueryResultsFormat; 4] = [
+    QueryResultsFormat::Json,
+    QueryResultsFormat::Xml,
+    QueryResultsFormat::Csv,
+    QueryResultsFormat::Tsv,
+];
+const RDF_FORMATS: [RdfFormat; 6] = [
+    RdfFormat::Turtle,
+    RdfFormat::NTriples,
+    RdfFormat::RdfXml,
+    RdfFormat::JsonLd {
+        profile: oxigraph::io::JsonLdProfileSet::empty(),
+    },
+    RdfFormat::NQuads,
+    RdfFormat::TriG,
+];
+
+/// Media types each format answers to, the canonical one first.
+fn aliases(format: OutputFormat) -> &'static [&'static str] {
+    match format {
+        OutputFormat::Results(QueryResultsFormat::Json) => &[
+            "application/sparql-results+json",
+            "application/json",
+            "text/json",
+            "application/javascript",
+            "text/javascript",
+        ],
+        OutputFormat::Results(QueryResultsFormat::Xml) => &[
+            "application/sparql-results+xml",
+            "application/xml",
+            "text/xml",
+        ],
+        OutputFormat::Results(QueryResultsFormat::Csv) => &["text/csv"],
+        OutputFormat::Results(QueryResultsFormat::Tsv) => &["text/tab-separated-values"],
+        OutputFormat::Rdf(RdfFormat::Turtle) => {
+            &["text/turtle", "application/x-turtle", "application/turtle"]
+        }
+        OutputFormat::Rdf(RdfFormat::NTriples) => &["application/n-triples", "text/plain"],
+        OutputFormat::Rdf(RdfFormat::RdfXml) => {
+            &["application/rdf+xml", "application/xml", "text/xml"]
+        }
+        OutputFormat::Rdf(RdfFormat::JsonLd { .. }) => &["application/ld+json", "application/json"],
+        OutputFormat::Rdf(RdfFormat::NQuads) => &["application/n-quads", "text/x-nquads"],
+        OutputFormat::Rdf(RdfFormat::TriG) => &["application/trig", "application/x-trig"],
+        _ => &[],
+    }
+}
+
+fn candidates(form: QueryForm) -> Vec<OutputFormat> {
+    match form {
+        QueryForm::Select | QueryForm::Ask => RESULT_FORMATS
+            .iter()
+            .copied()
+            .map(OutputFormat::Results)
+            .collect(),
+        QueryForm::Graph => RDF_FORMATS.iter().copied().map(OutputFormat::Rdf).collect(),
+    }
+}
+
+/// Why no format could be chosen; carries what would have been acceptable.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "none of the requested media types ({requested}) can represent this result; available: {available}"
+)]
+pub struct NotAcceptable {
+    pub requested: String,
+    pub available: String,
+}
+
+/// Chooses the output format. A `format` parameter (short name or media type) wins over Accept.
+pub fn negotiate(
+    form: QueryForm,
+    accept: Option<&str>,
+    format_param: Option<&str>,
+) -> Result<OutputFormat, NotAcceptable> {
+    let candidates = candidates(form);
+    let not_acceptable = |requested: &str| NotAcceptable {
+        requested: requested.to_owned(),
+        available: candidates
+            .iter()
+            .map(|c| aliases(*c)[0])
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    if let Some(param) = format_param.map(str::trim).filter(|p| !p.is_empty()) {
+        return by_name(form, param)
+            .or_else(|| pick(&candidates, &parse_accept(param)))
+            .ok_or_else(|| not_acceptable(param));
+    }
+    let accept = accept
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .unwrap_or("*/*");
+    pick(&candidates, &parse_accept(accept)).ok_or_else(|| not_acceptable(accept))
+}
+
+/// Short names used by `format=`/`output=` parameters and the CLI `--format`.
+pub fn by_name(form: QueryForm, name: &str) -> Option<OutputFormat> {
+    let results = matches!(form, QueryForm::Select | QueryForm::Ask);
+    Some(match (name.to_ascii_lowercase().as_str(), results) {
+        ("json", true) => OutputFormat::Results(QueryResultsFormat::Json),
+        ("xml", true) => OutputFormat::Results(QueryResultsFormat::Xml),
+        ("csv", true) => OutputFormat::Results(QueryResultsFormat::Csv),
+        ("tsv", true) => OutputFormat::Results(QueryResultsFormat::Tsv),
+        ("turtle" | "ttl", false) => OutputFormat::Rdf(RdfFormat::Turtle),
+        ("ntriples" | "nt" | "n-triples", false) => OutputFormat::Rdf(RdfFormat::NTriples),
+        ("rdfxml" | "rdf" | "xml" | "rdf/xml", false) => OutputFormat::Rdf(RdfFormat::RdfXml),
+        ("jsonld" | "json-ld" | "json", false) => OutputFormat::Rdf(RDF_FORMATS[3]),
+        ("nquads" | "nq" | "n-quads", false) => OutputFormat::Rdf(RdfFormat::NQuads),
+        ("trig", false) => OutputFormat::Rdf(RdfFormat::TriG),
+        _ => return None,
+    })
+}
+
+struct Range {
+    kind: String,
+    q: f32,
+    specificity: u8,
+    position: usize,
+}
+
+fn parse_accept(header: &str) -> Vec<Range> {
+    let mut ranges: Vec<Range> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(position, item)| {
+            let mut parts = item.split(';');
+            let kind = parts.next()?.trim().to_ascii_lowercase();
+            if kind.is_empty() {
+                return None;
+            }
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            let specificity = match kind.as_str() {
+                "*/*" | "*" => 0,
+                k if k.ends_with("/*") => 1,
+                _ => 2,
+            };
+            Some(Range {
+                kind,
+                q,
+                specificity,
+                position,
+            })
+        })
+        .collect();
+    ranges.sort_by(|a, b| {
+        b.q.total_cmp(&a.q)
+            .then(b.specificity.cmp(&a.specificity))
+            .then(a.position.cmp(&b.position))
+    });
+    ranges
+}
+
+fn matches(range: &Range, format: OutputFormat) -> bool {
+    match range.specificity {
+        0 => true,
+        1 => {
+            let prefix = &range.kind[..range.kind.len() - 1];
+            aliases(format).iter().any(|a| a.starts_with(prefix))
+        }
+        _ => aliases(format).contains(&range.kind.as_str()),
+    }
+}
+
+/// The most preferred candidate with q > 0 that no more specific range excludes with q = 0.
+fn pick(candidates: &[OutputFormat], ranges: &[Range]) -> Option<OutputFormat> {
+    let excluded = |format: OutputFormat| {
+        ranges
+            .iter()
+            .any(|r| r.q == 0.0 && r.specificity == 2 && matches(r, format))
+    };
+    ranges.iter().filter(|r| r.q > 0.0).find_map(|range| {
+        candidates
+            .iter()
+            .copied()
+            .find(|c| matches(range, *c) && !excluded(*c))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q_values_and_wildcards() {
+        let chosen = negotiate(
+            QueryForm::Select,
+            Some("text/csv;q=0.5, application/sparql-results+xml"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(chosen, OutputFormat::Results(QueryResultsFormat::Xml));
+        let chosen = negotiate(QueryForm::Graph, Some("text/*;q=0.9, */*;q=0.1"), None).unwrap();
+        assert_eq!(chosen, OutputFormat::Rdf(RdfFormat::Turtle));
+        let chosen = negotiate(QueryForm::Select, None, None).unwrap();
+        assert_eq!(chosen, OutputFormat::Results(QueryResultsFormat::Json));
+        // An explicit q=0 excludes a format a wildcard would otherwise pick.
+        let chosen = negotiate(
+            QueryForm::Select,
+            Some("*/*, application/sparql-results+json;q=0"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(chosen, OutputFormat::Results(QueryResultsFormat::Xml));
+    }
+
+    #[test]
+    fn not_acceptable_and_format_parameter() {
+        assert!(negotiate(QueryForm::Select, Some("image/png"), None).is_err());
+        assert!(negotiate(QueryForm::Graph, Some("text/csv"), None).is_err());
+        // SPARQLWrapper sends format=json beside its Accept header.
+        assert_eq!(
+            negotiate(QueryForm::Ask, Some("application/rdf+xml"), Some("json")).unwrap(),
+            OutputFormat::Results(QueryResultsFormat::Json)
+        );
+        assert_eq!(
+            negotiate(QueryForm::Graph, None, Some("xml")).unwrap(),
+            OutputFormat::Rdf(RdfFormat::RdfXml)
+        );
+    }
+}

@@ -1,0 +1,578 @@
+//! SPARQL evaluation with the limits a public endpoint needs: parse errors reported verbatim,
+//! a per-query timeout (cancellation token + watchdog), a row cap, streaming serialisation into
+//! any `Write`, and no federated `SERVICE` except the handlers registered here (full-text search).
+//!
+//! The HTTP protocol lives in `server::sparql`; saved queries in [`saved`].
+
+pub mod format;
+pub mod saved;
+
+pub use format::{OutputFormat, QueryForm};
+
+use crate::graph::{Graph, GraphError};
+use oxigraph::io::RdfSerializer;
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Term, Variable};
+use oxigraph::sparql::results::QueryResultsSerializer;
+use oxigraph::sparql::{
+    CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
+};
+use spargebra::SparqlParser;
+use spargebra::algebra::GraphPattern;
+use spargebra::term::GroundTerm;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Prefixes usable in every query without declaring them (a declared PREFIX wins).
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("cw", "https://w3id.org/crosswalk/ontology#"),
+    ("inst", "https://w3id.org/crosswalk/id/instrument/"),
+    ("jur", "https://w3id.org/crosswalk/id/jurisdiction/"),
+    ("theme", "https://w3id.org/crosswalk/id/theme/"),
+    ("role", "https://w3id.org/crosswalk/id/role/"),
+    ("status", "https://w3id.org/crosswalk/id/status/"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("dcterms", "http://purl.org/dc/terms/"),
+    ("eli", "http://data.europa.eu/eli/ontology#"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("dcat", "http://www.w3.org/ns/dcat#"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SparqlError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("invalid dataset IRI {iri:?}: {message}")]
+    Dataset { iri: String, message: String },
+    #[error("query text is {size} bytes; the limit is {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("query exceeded the {0:?} time limit and was cancelled")]
+    Timeout(Duration),
+    #[error("federated SERVICE calls are disabled on this endpoint (service {0})")]
+    Service(String),
+    #[error("query evaluation failed: {0}")]
+    Evaluation(String),
+    #[error("update failed: {0}")]
+    Update(String),
+    #[error("writing results failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+impl SparqlError {
+    /// True when the client sent something wrong (HTTP 4xx), false for server-side failures.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Syntax(_) | Self::Dataset { .. } | Self::TooLarge { .. } | Self::Service(_)
+        )
+    }
+}
+
+/// Limits applied to every evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_rows: usize,
+    pub max_query_bytes: usize,
+}
+
+/// Adds custom handlers (e.g. the full-text `SERVICE`) to every evaluator.
+pub type EvaluatorHook = Arc<dyn Fn(SparqlEvaluator) -> SparqlEvaluator + Send + Sync>;
+
+/// The protocol's `default-graph-uri` and `named-graph-uri` parameters.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetRequest {
+    pub default_graphs: Vec<String>,
+    pub named_graphs: Vec<String>,
+}
+
+/// Evaluates queries and updates against the graph.
+#[derive(Clone)]
+pub struct Engine {
+    graph: Graph,
+    limits: Limits,
+    hooks: Vec<EvaluatorHook>,
+}
+
+/// A parsed query with its dataset and parameter bindings, ready to run once.
+pub struct Prepared {
+    form: QueryForm,
+    query: spargebra::Query,
+    dataset: Dataset,
+    bindings: Vec<(Variable, GroundTerm)>,
+}
+
+/// The dataset a query runs over, resolved from the protocol parameters.
+enum Dataset {
+    /// Union of all named graphs as the default graph (unless the query has FROM clauses).
+    Default,
+    Explicit {
+        default: Vec<GraphName>,
+        named: Option<Vec<NamedOrBlankNode>>,
+    },
+}
+
+impl Prepared {
+    pub fn form(&self) -> QueryForm {
+        self.form
+    }
+
+    /// Binds a variable to a typed term (saved-query parameters). The binding is added to the
+    /// query algebra as a one-row `VALUES` joined at the innermost query level, so it applies
+    /// below projection, ordering and grouping and the planner knows the variable is bound.
+    /// The term never passes through query text.
+    pub fn bind(mut self, variable: Variable, term: Term) -> Self {
+        let ground = match term {
+            Term::NamedNode(n) => GroundTerm::NamedNode(n),
+            Term::Literal(l) => GroundTerm::Literal(l),
+            // Parameters are IRIs or literals (see saved::ParamType); nothing else is produced.
+            other => unreachable!("parameter bound to non-ground term {other}"),
+        };
+        self.bindings.retain(|(v, _)| *v != variable);
+        self.bindings.push((variable, ground));
+        self
+    }
+
+    fn into_query(mut self, evaluator: SparqlEvaluator) -> PreparedSparqlQuery {
+        if !self.bindings.is_empty() {
+            let (variables, row): (Vec<_>, Vec<_>) =
+                self.bindings.into_iter().map(|(v, t)| (v, Some(t))).unzip();
+            let pattern = match &mut self.query {
+                spargebra::Query::Select { pattern, .. }
+                | spargebra::Query::Construct { pattern, .. }
+                | spargebra::Query::Describe { pattern, .. }
+                | spargebra::Query::Ask { pattern, .. } => pattern,
+            };
+            join_values(pattern, variables, row);
+        }
+        let mut prepared = evaluator.for_query(self.query);
+        let spec = prepared.dataset_mut();
+        match self.dataset {
+            Dataset::Explicit { default, named } => {
+                spec.set_default_graph(default);
+                if let Some(named) = named {
+                    spec.set_available_named_graphs(named);
+                }
+            }
+            Dataset::Default if spec.is_default_dataset() => spec.set_default_graph_as_union(),
+            Dataset::Default => {}
+        }
+        prepared
+    }
+}
+
+/// Puts `VALUES (variables) { (row) }` where a `VALUES` written first in the WHERE clause would
+/// be: below the solution modifiers (projection, ordering, slicing, grouping, HAVING), then at
+/// the left end of the outermost group, so every FILTER and OPTIONAL of that group sees it.
+/// Subqueries are not entered: their variables are their own.
+fn join_values(pattern: &mut GraphPattern, variables: Vec<Variable>, row: Vec<Option<GroundTerm>>) {
+    match pattern {
+        GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Group { inner, .. }
+        | GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. } => join_values(inner, variables, row),
+        where_clause => join_values_leftmost(where_clause, variables, row),
+    }
+}
+
+fn join_values_leftmost(
+    pattern: &mut GraphPattern,
+    variables: Vec<Variable>,
+    row: Vec<Option<GroundTerm>>,
+) {
+    match pattern {
+        GraphPattern::Filter { inner, .. } | GraphPattern::Extend { inner, .. } => {
+            join_values_leftmost(inner, variables, row)
+        }
+        GraphPattern::Join { left, .. }
+        | GraphPattern::LeftJoin { left, .. }
+        | GraphPattern::Minus { left, .. }
+        | GraphPattern::Lateral { left, .. } => join_values_leftmost(left, variables, row),
+        other => {
+            let inner = std::mem::replace(
+                other,
+                GraphPattern::Bgp {
+                    patterns: Vec::new(),
+                },
+            );
+            *other = GraphPattern::Join {
+                left: Box::new(GraphPattern::Values {
+                    variables,
+                    bindings: vec![row],
+                }),
+                right: Box::new(inner),
+            };
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub rows: usize,
+    /// True when the row cap cut the results.
+    pub truncated: bool,
+}
+
+impl Engine {
+    pub fn new(graph: Graph, limits: Limits) -> Self {
+        Self {
+            graph,
+            limits,
+            hooks: Vec::new(),
+        }
+    }
+
+    pub fn with_hook(mut self, hook: EvaluatorHook) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn evaluator(&self) -> SparqlEvaluator {
+        self.hooks
+            .iter()
+            .fold(SparqlEvaluator::new(), |evaluator, hook| hook(evaluator))
+    }
+
+    fn parser() -> SparqlParser {
+        PREFIXES
+            .iter()
+            .fold(SparqlParser::new(), |parser, (prefix, iri)| {
+                parser
+                    .with_prefix(*prefix, *iri)
+                    .expect("built-in prefixes are valid IRIs")
+            })
+    }
+
+    /// Parses a query and resolves its dataset: the protocol parameters if given, else the
+    /// query's own FROM clauses, else the union of all named graphs as the default graph.
+    pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
+        if text.len() > self.limits.max_query_bytes {
+            return Err(SparqlError::TooLarge {
+                size: text.len(),
+                limit: self.limits.max_query_bytes,
+            });
+        }
+        let query = Self::parser()
+            .parse_query(text)
+            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        let form = match &query {
+            spargebra::Query::Select { .. } => QueryForm::Select,
+            spargebra::Query::Ask { .. } => QueryForm::Ask,
+            spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. } => {
+                QueryForm::Graph
+            }
+        };
+        let dataset = if dataset.default_graphs.is_empty() && dataset.named_graphs.is_empty() {
+            Dataset::Default
+        } else {
+            Dataset::Explicit {
+                default: dataset
+                    .default_graphs
+                    .iter()
+                    .map(|iri| named_node(iri).map(GraphName::from))
+                    .collect::<Result<_, _>>()?,
+                named: if dataset.named_graphs.is_empty() {
+                    None
+                } else {
+                    Some(
+                        dataset
+                            .named_graphs
+                            .iter()
+                            .map(|iri| named_node(iri).map(NamedOrBlankNode::from))
+                            .collect::<Result<_, _>>()?,
+                    )
+                },
+            }
+        };
+        Ok(Prepared {
+            form,
+            query,
+            dataset,
+            bindings: Vec::new(),
+        })
+    }
+
+    /// Runs a prepared query, serialising into `out` as results arrive. Blocking.
+    pub fn run(
+        &self,
+        prepared: Prepared,
+        format: OutputFormat,
+        out: impl Write,
+    ) -> Result<RunSummary, SparqlError> {
+        let token = CancellationToken::new();
+        let query = prepared.into_query(self.evaluator().with_cancellation_token(token.clone()));
+        let _watchdog = Watchdog::start(token, self.limits.timeout);
+        let timeout = self.limits.timeout;
+        let map_eval = move |e: QueryEvaluationError| match e {
+            QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout),
+            QueryEvaluationError::UnsupportedService(name) => {
+                SparqlError::Service(name.into_string())
+            }
+            other => SparqlError::Evaluation(other.to_string()),
+        };
+        let results = query
+            .on_store(self.graph.store())
+            .execute()
+            .map_err(map_eval)?;
+        let max_rows = self.limits.max_rows;
+        let mut summary = RunSummary {
+            rows: 0,
+            truncated: false,
+        };
+        match (results, format) {
+            (QueryResults::Solutions(solutions), OutputFormat::Results(f)) => {
+                let mut writer = QueryResultsSerializer::from_format(f)
+                    .serialize_solutions_to_writer(out, solutions.variables().to_vec())?;
+                for solution in solutions {
+                    if summary.rows == max_rows {
+                        summary.truncated = true;
+                        break;
+                    }
+                    writer.serialize(&solution.map_err(map_eval)?)?;
+                    summary.rows += 1;
+                }
+                writer.finish()?;
+            }
+            (QueryResults::Boolean(value), OutputFormat::Results(f)) => {
+                QueryResultsSerializer::from_format(f).serialize_boolean_to_writer(out, value)?;
+                summary.rows = 1;
+            }
+            (QueryResults::Graph(triples), OutputFormat::Rdf(f)) => {
+                let serializer =
+                    PREFIXES
+                        .iter()
+                        .fold(RdfSerializer::from_format(f), |s, (p, iri)| {
+                            s.with_prefix(*p, *iri)
+                                .expect("built-in prefixes are valid IRIs")
+                        });
+                let mut writer = serializer.for_writer(out);
+                for triple in triples {
+                    if summary.rows == max_rows {
+                        summary.truncated = true;
+                        break;
+                    }
+                    writer.serialize_triple(&triple.map_err(map_eval)?)?;
+                    summary.rows += 1;
+                }
+                writer.finish()?;
+            }
+            _ => {
+                return Err(SparqlError::Evaluation(
+                    "result form and output format do not match".into(),
+                ));
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Applies a SPARQL update in one transaction (bumping the graph revision). Blocking.
+    pub fn update(&self, text: &str) -> Result<u64, SparqlError> {
+        if text.len() > self.limits.max_query_bytes {
+            return Err(SparqlError::TooLarge {
+                size: text.len(),
+                limit: self.limits.max_query_bytes,
+            });
+        }
+        let update = Self::parser()
+            .parse_update(text)
+            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        let evaluator = self.evaluator();
+        self.graph.write(|t| {
+            t.update_opt(update, evaluator)
+                .map_err(|e| SparqlError::Update(e.to_string()))
+        })
+    }
+}
+
+impl From<oxigraph::store::StorageError> for SparqlError {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        Self::Graph(GraphError::Storage(e))
+    }
+}
+
+fn named_node(iri: &str) -> Result<NamedNode, SparqlError> {
+    NamedNode::new(iri).map_err(|e| SparqlError::Dataset {
+        iri: iri.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Cancels the token if the query is still running when the time limit passes.
+struct Watchdog {
+    done: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Watchdog {
+    fn start(token: CancellationToken, timeout: Duration) -> Self {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(timeout)
+            {
+                token.cancel();
+            }
+        });
+        Self { done: Some(done) }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the watchdog thread, which then exits without cancelling.
+        self.done.take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::sparql::results::QueryResultsFormat;
+
+    fn engine(timeout_ms: u64, max_rows: usize) -> Engine {
+        let graph = Graph::in_memory().unwrap();
+        let engine = Engine::new(
+            graph,
+            Limits {
+                timeout: Duration::from_millis(timeout_ms),
+                max_rows,
+                max_query_bytes: 10_000,
+            },
+        );
+        engine
+            .update(
+                "INSERT DATA { GRAPH <urn:g1> { <urn:a> <urn:p> 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 } }",
+            )
+            .unwrap();
+        engine
+    }
+
+    fn run(engine: &Engine, query: &str) -> Result<(String, RunSummary), SparqlError> {
+        let prepared = engine.prepare(query, &DatasetRequest::default())?;
+        let mut out = Vec::new();
+        let summary = engine.run(
+            prepared,
+            OutputFormat::Results(QueryResultsFormat::Csv),
+            &mut out,
+        )?;
+        Ok((String::from_utf8(out).unwrap(), summary))
+    }
+
+    #[test]
+    fn union_default_graph_and_row_cap() {
+        let engine = engine(5_000, 4);
+        let (csv, summary) = run(&engine, "SELECT ?o { ?s ?p ?o }").unwrap();
+        assert_eq!(
+            summary,
+            RunSummary {
+                rows: 4,
+                truncated: true
+            }
+        );
+        assert_eq!(csv.lines().count(), 5, "header and four rows: {csv}");
+    }
+
+    #[test]
+    fn explosive_query_times_out() {
+        let engine = engine(200, 1_000);
+        let err = run(
+            &engine,
+            "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?q ?r ?t . ?u ?v ?w }",
+        )
+        .unwrap_err();
+        assert!(matches!(err, SparqlError::Timeout(_)), "{err}");
+    }
+
+    #[test]
+    fn bound_parameters_reach_filters_groups_and_bound_checks() {
+        let engine = engine(5_000, 100);
+        let role = || Term::from(NamedNode::new("urn:a").unwrap());
+        // The union default graph holds urn:a's ten triples and the revision triple of the
+        // meta graph; lines below count the CSV header too.
+        let cases = [
+            // The planner must not fold !BOUND(?who) to true when ?who is a parameter.
+            (
+                "SELECT ?o ?who { ?s ?p ?o FILTER(!BOUND(?who) || ?s = ?who) }",
+                Some(role()),
+                11,
+            ),
+            (
+                "SELECT ?o ?who { ?s ?p ?o FILTER(!BOUND(?who) || ?s = ?who) }",
+                None,
+                12,
+            ),
+            (
+                "SELECT ?o ?who { ?s ?p ?o FILTER(!BOUND(?who) || ?s != ?who) }",
+                Some(role()),
+                2,
+            ),
+            // Under GROUP BY the binding still reaches the WHERE clause.
+            (
+                "SELECT (COUNT(*) AS ?n) { ?s ?p ?o FILTER(?s != ?who) }",
+                Some(role()),
+                2,
+            ),
+            // OPTIONAL conditions see it too (the binding is on the left of every left join).
+            (
+                "SELECT DISTINCT ?s ?who { ?s ?p ?o OPTIONAL { ?s ?p ?x FILTER(?s = ?who) } FILTER(BOUND(?x)) }",
+                Some(role()),
+                2,
+            ),
+        ];
+        for (query, binding, expected_lines) in cases {
+            let mut prepared = engine.prepare(query, &DatasetRequest::default()).unwrap();
+            if let Some(term) = binding {
+                prepared = prepared.bind(Variable::new_unchecked("who"), term);
+            }
+            let mut out = Vec::new();
+            engine
+                .run(
+                    prepared,
+                    OutputFormat::Results(QueryResultsFormat::Csv),
+                    &mut out,
+                )
+                .unwrap();
+            let csv = String::from_utf8(out).unwrap();
+            assert_eq!(csv.lines().count(), expected_lines, "{query}\n{csv}");
+            if query.contains("COUNT") {
+                assert!(
+                    csv.ends_with("\n1\r\n") || csv.ends_with("\n1\n"),
+                    "only the meta triple: {csv:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn syntax_and_service_errors_are_client_errors() {
+        let engine = engine(5_000, 10);
+        let err = run(&engine, "SELECT * WHERE { ?s ?p }").unwrap_err();
+        assert!(
+            err.is_client_error() && err.to_string().contains("error"),
+            "{err}"
+        );
+        let err = run(
+            &engine,
+            "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        )
+        .unwrap_err();
+        assert!(matches!(err, SparqlError::Service(_)), "{err}");
+    }
+}

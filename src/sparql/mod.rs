@@ -7,18 +7,17 @@
 pub mod format;
 pub mod saved;
 
+pub use crate::graph::{Graph, GraphError};
 pub use format::{OutputFormat, QueryForm};
-
-use crate::graph::{Graph, GraphError};
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Term, Variable};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Variable};
 use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{
     CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
 };
 use spargebra::SparqlParser;
 use spargebra::algebra::GraphPattern;
-use spargebra::term::GroundTerm;
+pub use spargebra::term::GroundTerm;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,19 +122,14 @@ impl Prepared {
         self.form
     }
 
-    /// Binds a variable to a typed term (saved-query parameters). The binding is added to the
-    /// query algebra as a one-row `VALUES` joined at the innermost query level, so it applies
-    /// below projection, ordering and grouping and the planner knows the variable is bound.
-    /// The term never passes through query text.
-    pub fn bind(mut self, variable: Variable, term: Term) -> Self {
-        let ground = match term {
-            Term::NamedNode(n) => GroundTerm::NamedNode(n),
-            Term::Literal(l) => GroundTerm::Literal(l),
-            // Parameters are IRIs or literals (see saved::ParamType); nothing else is produced.
-            other => unreachable!("parameter bound to non-ground term {other}"),
-        };
+    /// Binds a variable to an IRI or literal (saved-query parameters). The binding is added to
+    /// the query algebra as a one-row `VALUES` at the left end of the outermost group (see
+    /// [`join_values`]), so it applies below projection, ordering and grouping, every FILTER and
+    /// OPTIONAL of that group sees it, and the planner knows the variable is bound. The term
+    /// never passes through query text.
+    pub fn bind(mut self, variable: Variable, term: GroundTerm) -> Self {
         self.bindings.retain(|(v, _)| *v != variable);
-        self.bindings.push((variable, ground));
+        self.bindings.push((variable, term));
         self
     }
 
@@ -503,7 +497,7 @@ mod tests {
     #[test]
     fn bound_parameters_reach_filters_groups_and_bound_checks() {
         let engine = engine(5_000, 100);
-        let role = || Term::from(NamedNode::new("urn:a").unwrap());
+        let role = || GroundTerm::NamedNode(NamedNode::new("urn:a").unwrap());
         // The union default graph holds urn:a's ten triples and the revision triple of the
         // meta graph; lines below count the CSV header too.
         let cases = [

@@ -11,8 +11,9 @@
 //! optional parameter leaves its variable unbound, so queries test it with `!BOUND(?x) || …`.
 //! `base=` lets users pass a short code instead of a full IRI.
 
+use crate::sparql::GroundTerm;
 use oxigraph::model::vocab::xsd;
-use oxigraph::model::{Literal, NamedNode, Term, Variable};
+use oxigraph::model::{Literal, NamedNode, Variable};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -132,7 +133,7 @@ impl SavedQuery {
     pub fn bindings<'a>(
         &self,
         values: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Vec<(Variable, Term)>, SavedQueryError> {
+    ) -> Result<Vec<(Variable, GroundTerm)>, SavedQueryError> {
         let mut bindings = Vec::new();
         let mut seen = Vec::new();
         for (name, value) in values {
@@ -167,7 +168,7 @@ impl SavedQuery {
 }
 
 impl Param {
-    fn term(&self, value: &str) -> Result<Term, SavedQueryError> {
+    fn term(&self, value: &str) -> Result<GroundTerm, SavedQueryError> {
         let invalid = |reason: String| SavedQueryError::Invalid {
             name: self.name.clone(),
             kind: self.kind,
@@ -192,14 +193,14 @@ impl Param {
             ParamType::Date => {
                 chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
                     .map_err(|e| invalid(format!("{e}; expected YYYY-MM-DD")))?;
-                Literal::new_typed_literal(value, xsd::DATE).into()
+                GroundTerm::Literal(Literal::new_typed_literal(value, xsd::DATE))
             }
-            ParamType::Integer => {
-                Literal::from(value.parse::<i64>().map_err(|e| invalid(e.to_string()))?).into()
-            }
+            ParamType::Integer => GroundTerm::Literal(Literal::from(
+                value.parse::<i64>().map_err(|e| invalid(e.to_string()))?,
+            )),
             ParamType::Boolean => match value {
-                "true" | "1" => Literal::from(true).into(),
-                "false" | "0" => Literal::from(false).into(),
+                "true" | "1" => GroundTerm::Literal(Literal::from(true)),
+                "false" | "0" => GroundTerm::Literal(Literal::from(false)),
                 _ => return Err(invalid("expected true or false".into())),
             },
         })

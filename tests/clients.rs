@@ -7,9 +7,10 @@
 //!   `format=xml` and `Accept: application/rdf+xml`.
 //! * rdflib `SPARQLStore`: GET with `query=` and `Accept: application/sparql-results+xml` for
 //!   SELECT/ASK, `application/rdf+xml` for CONSTRUCT/DESCRIBE.
-//! * Comunica (`@comunica/query-sparql` SPARQL endpoint source): POST form `query=` with
-//!   `Accept: application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7,
-//!   text/turtle;q=0.6,…` — covered here at the HTTP level.
+//! * Comunica 4 (`@comunica/query-sparql`, the `comunica-sparql` CLI with a `sparql@` source):
+//!   POST form `query=` with a long q-valued Accept list (`application/sparql-results+json;q=1.0,
+//!   application/sparql-results+xml;q=0.7, …, */*;q=0.1`) — run for real below, and its request
+//!   shape also checked at the HTTP level.
 
 mod common;
 
@@ -46,6 +47,58 @@ fn comunica_style_requests() {
             .unwrap()
             .starts_with("application/trig")
     );
+}
+
+/// The real Comunica CLI, installed by `.ci/run` under `$HOME/.cache/crosswalk-clients`
+/// (override with `CROSSWALK_COMUNICA`). Skips with a hint on a developer machine without it;
+/// under CI its absence is a failure.
+#[test]
+fn comunica_works_unmodified() {
+    let bin = std::env::var_os("CROSSWALK_COMUNICA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/crosswalk-clients/node_modules/.bin/comunica-sparql")
+        });
+    if !bin.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Comunica (see .ci/run)"
+        );
+        eprintln!(
+            "skipped: `npm install --prefix ~/.cache/crosswalk-clients @comunica/query-sparql@4` to run the Comunica test"
+        );
+        return;
+    }
+    let source = format!("sparql@{}", shipped().url("/sparql"));
+    let run = |query: &str, media: &str| {
+        let output = Command::new(&bin)
+            .args([source.as_str(), query, "-t", media])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let select = run(
+        "SELECT ?a WHERE { ?a <https://w3id.org/crosswalk/ontology#instrument> <https://w3id.org/crosswalk/id/instrument/eu-ai-act> ; <https://w3id.org/crosswalk/ontology#provisionType> \"article\" }",
+        "application/sparql-results+json",
+    );
+    let select: serde_json::Value = serde_json::from_str(&select).unwrap();
+    assert_eq!(select["results"]["bindings"].as_array().unwrap().len(), 113);
+    let construct = run(
+        "CONSTRUCT { ?a <urn:t> ?t } WHERE { ?a <https://w3id.org/crosswalk/ontology#instrument> <https://w3id.org/crosswalk/id/instrument/eu-ai-act> ; <http://purl.org/dc/terms/title> ?t }",
+        "application/n-triples",
+    );
+    assert!(construct.lines().count() >= 113, "{construct}");
+    let ask = run(
+        "ASK { <https://w3id.org/crosswalk/id/instrument/eu-ai-act> ?p ?o }",
+        "simple",
+    );
+    assert_eq!(ask.trim(), "true");
 }
 
 /// Runs tests/clients/python_clients.py against the server. The Python libraries are installed

@@ -232,9 +232,12 @@ fn tokens_outside_quotes(q: &str) -> Vec<&str> {
     out
 }
 
-fn has_negation(q: &str) -> bool {
-    q.split_whitespace()
-        .any(|t| t.starts_with('-') || t == "NOT")
+/// Explicit boolean syntax (AND, NOT, +required, -excluded) means exactly what it says: no
+/// typo-tolerant or theme alternatives are added beside it.
+fn is_strict(q: &str) -> bool {
+    tokens_outside_quotes(q)
+        .iter()
+        .any(|t| t.starts_with(['-', '+']) || matches!(*t, "AND" | "NOT"))
 }
 
 /// Everything a query needs from the open index.
@@ -388,7 +391,7 @@ fn text_query(ctx: &Context<'_>, q: &str) -> (Box<dyn Query>, Vec<Expansion>, bo
             (parser.parse_query_lenient(&plain).0, true, plain)
         }
     };
-    if has_negation(&plain) && !fallback {
+    if is_strict(&plain) && !fallback {
         return (main, Vec::new(), fallback);
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
@@ -597,7 +600,7 @@ mod tests {
             bare_words("\"human oversight\" incidnt report* title_en:water transparency"),
             ["incidnt", "transparency"]
         );
-        assert!(has_negation("a -b"));
+        assert!(is_strict("a -b") && is_strict("a AND b") && !is_strict("a OR \"b AND\""));
         let (rest, prefixes) = split_prefixes("Water* \"big bad wo\"* +regul* x");
         assert_eq!(rest, "\"big bad wo\"* x");
         assert_eq!(

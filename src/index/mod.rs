@@ -311,3 +311,97 @@ fn remove_index(dir: &Path) -> Result<(), IndexError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(
+        iri: &str,
+        lang: &str,
+        text: &str,
+        jurisdiction: &str,
+        themes: &[&str],
+    ) -> SearchDocument {
+        SearchDocument {
+            iri: iri.into(),
+            kind: "provision".into(),
+            titles: vec![Text {
+                language: "en".into(),
+                value: format!("Title of {iri}"),
+            }],
+            texts: vec![Text {
+                language: lang.into(),
+                value: text.into(),
+            }],
+            jurisdiction: Some(jurisdiction.into()),
+            themes: themes.iter().map(|t| t.to_string()).collect(),
+            applies_from: Some(20260802),
+            ..SearchDocument::default()
+        }
+    }
+
+    fn request(q: &str) -> SearchRequest {
+        SearchRequest {
+            q: q.into(),
+            ..SearchRequest::default()
+        }
+    }
+
+    #[test]
+    fn malay_and_english_documents_with_expansion_and_facets() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::build_from(
+            &dir.path().join("index"),
+            [
+                doc(
+                    "urn:ms",
+                    "ms",
+                    "Pembekal hendaklah menjalankan pengujian keselamatan.",
+                    "MY",
+                    &[],
+                ),
+                doc(
+                    "urn:en",
+                    "en",
+                    "Providers shall mark synthetic outputs.",
+                    "EU",
+                    &["content-provenance"],
+                ),
+                doc(
+                    "urn:id",
+                    "id",
+                    "Penyelenggara wajib menguji sistem.",
+                    "ID",
+                    &[],
+                ),
+            ],
+            vec![("tera air".into(), "content-provenance".into())],
+            1,
+        )
+        .unwrap();
+        assert_eq!(index.num_docs(), 3);
+        // Malay derivations share the stem: menguji ~ pengujian, in both Malay and Indonesian.
+        let hits = index.search(&request("menguji")).unwrap();
+        let iris: Vec<_> = hits.hits.iter().map(|h| h.iri.as_str()).collect();
+        assert!(
+            iris.contains(&"urn:ms") && iris.contains(&"urn:id"),
+            "{iris:?}"
+        );
+        assert_eq!(hits.facets["jurisdiction"].get("EU"), None);
+        assert_eq!(hits.facets["jurisdiction"]["MY"], 1);
+        // A Malay theme label finds the English document through its theme.
+        let expanded = index.search(&request("tera air")).unwrap();
+        assert_eq!(expanded.expansions.len(), 1);
+        assert_eq!(expanded.hits[0].iri, "urn:en");
+        // The English stop word "of" (in every title) finds nothing; a stemmed verb does.
+        assert_eq!(index.search(&request("of")).unwrap().total, 0);
+        assert_eq!(index.search(&request("marking")).unwrap().total, 1);
+        // Date range on appliesFrom.
+        let mut dated = request("");
+        dated.to = Some(20260801);
+        assert_eq!(index.search(&dated).unwrap().total, 0);
+        dated.to = Some(20260802);
+        assert_eq!(index.search(&dated).unwrap().total, 3);
+    }
+}

@@ -19,22 +19,19 @@ use std::process::Command;
 
 const COMUNICA_ACCEPT: &str = "application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7,application/trig;q=0.95,application/n-quads;q=0.7,text/turtle;q=0.6,application/rdf+xml;q=0.5,application/n-triples;q=0.3,*/*;q=0.1";
 
-#[test]
-fn comunica_style_requests() {
-    let server = shipped();
-    let select = client()
-        .post(server.url("/sparql"))
+fn comunica_post(query: &str) -> reqwest::blocking::Response {
+    client()
+        .post(shipped().url("/sparql"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", COMUNICA_ACCEPT)
-        .body(
-            serde_urlencoded::to_string([(
-                "query",
-                "SELECT ?i WHERE { ?i a cw:Instrument } LIMIT 3",
-            )])
-            .unwrap(),
-        )
+        .body(serde_urlencoded::to_string([("query", query)]).unwrap())
         .send()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn comunica_style_requests() {
+    let select = comunica_post("SELECT ?i WHERE { ?i a cw:Instrument } LIMIT 3");
     assert_eq!(select.status(), StatusCode::OK);
     assert!(
         select.headers()["content-type"]
@@ -42,19 +39,7 @@ fn comunica_style_requests() {
             .unwrap()
             .starts_with("application/sparql-results+json")
     );
-    let construct = client()
-        .post(server.url("/sparql"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", COMUNICA_ACCEPT)
-        .body(
-            serde_urlencoded::to_string([(
-                "query",
-                "CONSTRUCT WHERE { ?i a cw:Instrument } LIMIT 3",
-            )])
-            .unwrap(),
-        )
-        .send()
-        .unwrap();
+    let construct = comunica_post("CONSTRUCT WHERE { ?i a cw:Instrument } LIMIT 3");
     assert!(
         construct.headers()["content-type"]
             .to_str()

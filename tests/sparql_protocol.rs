@@ -37,6 +37,10 @@ fn query(server: &TestServer, text: &str, accept: &str) -> Response {
         .unwrap()
 }
 
+fn content_type(response: &Response) -> &str {
+    response.headers()["content-type"].to_str().unwrap()
+}
+
 fn solutions(body: &[u8], format: QueryResultsFormat) -> Vec<oxigraph::sparql::QuerySolution> {
     match QueryResultsParser::from_format(format)
         .for_slice(body)
@@ -102,12 +106,7 @@ fn every_select_format_parses_back() {
     ] {
         let response = query(server, ARTICLES, media);
         assert_eq!(response.status(), StatusCode::OK, "{media}");
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with(media)
-        );
+        assert!(content_type(&response).starts_with(media));
         assert_eq!(
             solutions(&response.bytes().unwrap(), format).len(),
             113,
@@ -164,19 +163,9 @@ fn content_negotiation_follows_q_values_and_answers_406() {
         ARTICLES,
         "text/csv;q=0.2, application/sparql-results+xml;q=0.9, */*;q=0.1",
     );
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/sparql-results+xml")
-    );
+    assert!(content_type(&response).starts_with("application/sparql-results+xml"));
     let response = query(server, TITLES, "application/json");
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/ld+json")
-    );
+    assert!(content_type(&response).starts_with("application/ld+json"));
     let response = query(server, ARTICLES, "image/png");
     assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
     assert!(

@@ -196,17 +196,9 @@ fn parse_revision(term: Option<Term>) -> u64 {
     }
 }
 
+/// Reads through a transaction that is dropped uncommitted, so there is one way to read it.
 fn read_revision(store: &Store) -> Result<u64, StorageError> {
-    let quad = store
-        .quads_for_pattern(
-            Some(names::META_GRAPH.into()),
-            Some(names::REVISION),
-            None,
-            Some(names::META_GRAPH.into()),
-        )
-        .next()
-        .transpose()?;
-    Ok(parse_revision(quad.map(|q| q.object)))
+    read_revision_in(&store.start_transaction()?)
 }
 
 fn read_revision_in(t: &Transaction<'_>) -> Result<u64, StorageError> {

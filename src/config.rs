@@ -222,6 +222,10 @@ impl Config {
     pub fn graph_dir(&self) -> PathBuf {
         self.data_dir.join("graph")
     }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
 }
 
 fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>

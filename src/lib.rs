@@ -12,6 +12,7 @@
 pub mod config;
 pub mod extract;
 pub mod graph;
+pub mod index;
 pub mod server;
 pub mod sparql;
 pub mod validate;

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use crosswalk::config::Config;
 use crosswalk::graph::{self, Graph};
+use crosswalk::index::{SearchIndex, SearchRequest, Sort};
 use crosswalk::server::{self, AppState};
 use crosswalk::sparql::format::{self, OutputFormat};
 use crosswalk::sparql::saved::SavedQueries;
@@ -78,6 +79,42 @@ enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Full-text search over requirements, provisions, instruments and themes
+    Search {
+        #[command(flatten)]
+        common: Common,
+        query: String,
+        /// Jurisdiction code (repeatable: any of them)
+        #[arg(long)]
+        jurisdiction: Vec<String>,
+        /// requirement, provision, control, instrument or theme (repeatable)
+        #[arg(long)]
+        kind: Vec<String>,
+        /// Theme slug, e.g. content-provenance (repeatable)
+        #[arg(long)]
+        theme: Vec<String>,
+        /// Legal status slug, e.g. binding-law (repeatable)
+        #[arg(long)]
+        status: Vec<String>,
+        /// Addressee role slug, e.g. deployer (repeatable)
+        #[arg(long)]
+        role: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Sort newest first by applicability date instead of relevance
+        #[arg(long)]
+        by_date: bool,
+        /// Print the JSON response of /api/search instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the graph from scratch
+    Reindex {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Write the whole store (all named graphs) to standard output
     Export {
         #[command(flatten)]
@@ -145,12 +182,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             let graph = open(&config)?;
             let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
+            let index =
+                SearchIndex::open(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let listener = server::bind(&config).await.map_err(|e| e.to_string())?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
                 tracing::info!(%addr, data = %config.data_dir.display(), "serving: SPARQL at http://{addr}/sparql");
-                server::serve(AppState::new(config, graph, saved), listener).await.map_err(|e| e.to_string())
+                server::serve(AppState::new(config, graph, saved).with_search(index), listener).await.map_err(|e| e.to_string())
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -240,6 +279,85 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             print_results(&engine, prepared, format.as_deref())
         }
+        Command::Search {
+            common,
+            query,
+            jurisdiction,
+            kind,
+            theme,
+            status,
+            role,
+            limit,
+            offset,
+            by_date,
+            json,
+        } => {
+            let config = load_config(&common)?;
+            let graph = open(&config)?;
+            let index =
+                SearchIndex::open(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
+            let mut request = SearchRequest {
+                q: query,
+                limit: Some(limit),
+                offset,
+                sort: if by_date { Sort::Date } else { Sort::Relevance },
+                ..SearchRequest::default()
+            };
+            for (facet, values) in [
+                ("jurisdiction", jurisdiction),
+                ("kind", kind),
+                ("theme", theme),
+                ("status", status),
+                ("role", role),
+            ] {
+                if !values.is_empty() {
+                    request.filters.insert(facet.into(), values);
+                }
+            }
+            let response = index.search(&request).map_err(|e| e.to_string())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&response).map_err(|e| e.to_string())?
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            if response.fallback {
+                eprintln!("(query did not parse; searched its plain words)");
+            }
+            for e in &response.expansions {
+                eprintln!("(expanded: {:?} → theme {})", e.label, e.theme);
+            }
+            println!(
+                "{:>7}  {:<12} {:<4} {:<22} {:<16} title",
+                "score", "kind", "jur", "instrument", "ref"
+            );
+            for hit in &response.hits {
+                println!(
+                    "{:>7.3}  {:<12} {:<4} {:<22} {:<16} {}",
+                    hit.score,
+                    hit.kind,
+                    hit.jurisdiction.as_deref().unwrap_or("-"),
+                    clip(hit.instrument.as_deref().unwrap_or("-"), 22),
+                    clip(hit.reference.as_deref().unwrap_or("-"), 16),
+                    hit.title.as_deref().unwrap_or(&hit.iri),
+                );
+            }
+            println!("{} hits in {:.1} ms", response.total, response.took_ms);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex { common } => {
+            let config = load_config(&common)?;
+            let graph = open(&config)?;
+            let index =
+                SearchIndex::recreate(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
+            println!(
+                "indexed {} documents at graph revision {}",
+                index.num_docs(),
+                index.revision()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { common, format } => {
             let config = load_config(&common)?;
             let graph = open(&config)?;
@@ -259,6 +377,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
             std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    match text.char_indices().nth(width.saturating_sub(1)) {
+        Some((i, _)) if text.chars().count() > width => format!("{}…", &text[..i]),
+        _ => text.to_owned(),
     }
 }
 

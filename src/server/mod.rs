@@ -5,12 +5,14 @@
 //! | `GET/POST /sparql` | SPARQL 1.1 Protocol, read-only |
 //! | `POST /sparql/update` | SPARQL Update, admin bearer token |
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
+//! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
 
 mod api;
 mod auth;
 pub mod error;
 mod metrics;
+mod search;
 mod sparql;
 mod stream;
 
@@ -18,6 +20,8 @@ pub use metrics::Metrics;
 
 use crate::config::Config;
 use crate::graph::Graph;
+use crate::index::SearchIndex;
+use crate::index::service::{SearchService, service_iri};
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
@@ -45,6 +49,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bounds concurrent query evaluations (each runs on its own blocking thread).
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// Full-text search; `None` until [`AppState::with_search`].
+    pub search: Option<SearchIndex>,
 }
 
 impl AppState {
@@ -60,7 +66,20 @@ impl AppState {
             saved: Arc::new(saved),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
+            search: None,
         }
+    }
+
+    /// Enables `/api/search` and the `SERVICE cw:search` SPARQL bridge on `index`; [`serve`]
+    /// then keeps the index in step with the graph.
+    pub fn with_search(mut self, index: SearchIndex) -> Self {
+        let handler = SearchService::new(index.clone());
+        let iri = service_iri();
+        self.engine = self.engine.with_hook(Arc::new(move |evaluator| {
+            evaluator.with_service_handler(iri.clone(), handler.clone())
+        }));
+        self.search = Some(index);
+        self
     }
 
     pub fn graph(&self) -> &Graph {
@@ -78,6 +97,16 @@ impl AppState {
             Ok(Err(error)) => tracing::error!(%error, "refreshing derived mappings failed"),
             Err(error) => tracing::error!(%error, "derive task panicked"),
         }
+        // The search index must reflect the write (and the derived refresh) before the client
+        // hears of it.
+        if let Some(index) = self.search.clone() {
+            let graph = self.graph().clone();
+            match tokio::task::spawn_blocking(move || index.sync(&graph)).await {
+                Ok(Ok(indexed)) => tracing::debug!(revision, indexed, "search index synced"),
+                Ok(Err(error)) => tracing::error!(%error, "search index sync failed"),
+                Err(error) => tracing::error!(%error, "search index task panicked"),
+            }
+        }
     }
 }
 
@@ -87,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
+        .route("/api/search", get(search::search))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {
@@ -103,6 +133,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
+    let _index_watch = state
+        .search
+        .as_ref()
+        .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -118,6 +152,15 @@ pub async fn bind(config: &Config) -> Result<tokio::net::TcpListener, ServeError
             addr: config.bind,
             source,
         })
+}
+
+/// Stops the index watcher when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown_signal() {

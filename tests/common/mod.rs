@@ -16,6 +16,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server over a fresh data directory; `configure` adjusts the defaults.
     pub fn start(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_inner(configure, false)
+    }
+
+    /// Like [`TestServer::start`], with the search index (`<data>/index`) enabled.
+    pub fn start_searchable(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_inner(configure, true)
+    }
+
+    fn start_inner(configure: impl FnOnce(&mut Config), search: bool) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().expect("tempdir");
         let mut config = Config {
@@ -37,7 +46,12 @@ impl TestServer {
             .unwrap();
         let listener = runtime.block_on(server::bind(&config)).expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(config, graph, saved);
+        let mut state = AppState::new(config.clone(), graph.clone(), saved);
+        if search {
+            let index = crosswalk::index::SearchIndex::open(&config.index_dir(), &graph)
+                .expect("open search index");
+            state = state.with_search(index);
+        }
         runtime.spawn(async move { server::serve(state, listener).await });
         Self {
             base,

@@ -1,0 +1,407 @@
+//! Full-text search over the graph's obligations: a Tantivy index at `<data>/index`, derived
+//! from the graph and kept consistent with it.
+//!
+//! * Built from the graph with `queries/index/*.rq` ([`indexer`]): one document per requirement,
+//!   provision, control, instrument and theme ([`document`]), analysed per language ([`analysis`]).
+//! * Consistency: each commit's payload records the graph revision it reflects and the
+//!   [`schema::SCHEMA_VERSION`]. [`SearchIndex::open`] rebuilds when either differs (so a crash
+//!   between a graph commit and the index commit heals on restart); [`SearchIndex::sync`] rebuilds
+//!   when the graph moved on; [`SearchIndex::watch`] runs `sync` after every graph write. The
+//!   corpus is small (a few thousand documents), so every change rebuilds the whole index: simple
+//!   and always exact, at a cost of well under a second.
+//! * Queries ([`query`]): BM25, syntax, typo tolerance, theme expansion, facets, snippets.
+//! * The SPARQL bridge ([`service`]): `SERVICE cw:search { … }`.
+
+mod analysis;
+pub mod document;
+mod indexer;
+pub mod query;
+pub mod schema;
+pub mod service;
+
+pub use document::{SearchDocument, Text};
+pub use query::{Expansion, Hit, SearchRequest, SearchResponse, Sort};
+
+use crate::graph::{Graph, GraphError};
+use query::ThemeLabel;
+use schema::{Fields, SCHEMA_VERSION};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("cannot prepare the index directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("query is {chars} characters long; the limit is {max}")]
+    QueryTooLong { chars: usize, max: usize },
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl IndexError {
+    /// True when the request was wrong (HTTP 400), false for server-side failures.
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, Self::QueryTooLong { .. } | Self::BadRequest(_))
+    }
+}
+
+/// What a commit records (as JSON in Tantivy's commit payload).
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Payload {
+    schema_version: u32,
+    revision: u64,
+}
+
+/// Writer memory: Tantivy needs at least 15 MB per indexing thread.
+const WRITER_BYTES: usize = 64_000_000;
+
+/// A cheap-to-clone handle on the search index.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// Serialises rebuilds (and so syncs).
+    writer: Mutex<IndexWriter>,
+    /// The graph revision the committed index reflects.
+    revision: AtomicU64,
+    labels: RwLock<Arc<Vec<ThemeLabel>>>,
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index in `dir` and brings it up to the graph's revision,
+    /// rebuilding if it was written for another revision or schema version.
+    pub fn open(dir: &Path, graph: &Graph) -> Result<Self, IndexError> {
+        let (this, payload) = Self::open_dir(dir, 1, WRITER_BYTES)?;
+        match payload {
+            Some(p) if p.revision == graph.revision() => {
+                this.inner.revision.store(p.revision, Ordering::SeqCst);
+                this.set_labels(indexer::theme_labels(graph)?);
+                tracing::info!(revision = p.revision, "search index up to date");
+            }
+            previous => {
+                let revision = this.reindex(graph)?;
+                tracing::info!(
+                    from = previous.map(|p| p.revision),
+                    to = revision,
+                    "search index rebuilt to the graph revision"
+                );
+            }
+        }
+        Ok(this)
+    }
+
+    /// Deletes any index in `dir` and builds a new one from the graph (`crosswalk reindex`).
+    pub fn recreate(dir: &Path, graph: &Graph) -> Result<Self, IndexError> {
+        remove_index(dir)?;
+        Self::open(dir, graph)
+    }
+
+    /// Creates an index in `dir` (replacing any there) from documents not read from a graph,
+    /// recording `revision`; for benchmarks and tools. `threads` indexing threads.
+    pub fn build_from(
+        dir: &Path,
+        documents: impl IntoIterator<Item = SearchDocument>,
+        theme_labels: Vec<(String, String)>,
+        threads: usize,
+    ) -> Result<Self, IndexError> {
+        remove_index(dir)?;
+        let (this, _) = Self::open_dir(dir, threads, WRITER_BYTES * threads)?;
+        let mut writer = this.lock_writer();
+        this.commit(&mut writer, documents, theme_labels, 0)?;
+        drop(writer);
+        Ok(this)
+    }
+
+    /// Returns the opened index and the payload of its last commit, if it is this schema's.
+    fn open_dir(
+        dir: &Path,
+        threads: usize,
+        memory: usize,
+    ) -> Result<(Self, Option<Payload>), IndexError> {
+        let io = |source| IndexError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let (schema, fields) = schema::build();
+        let existing = dir.join("meta.json").exists();
+        let opened = if existing {
+            Index::open_in_dir(dir).ok().and_then(|index| {
+                let payload = index
+                    .load_metas()
+                    .ok()?
+                    .payload
+                    .and_then(|p| serde_json::from_str::<Payload>(&p).ok())?;
+                (payload.schema_version == SCHEMA_VERSION && index.schema() == schema)
+                    .then_some((index, payload))
+            })
+        } else {
+            None
+        };
+        let (index, payload) = match opened {
+            Some((index, payload)) => (index, Some(payload)),
+            None => {
+                if existing {
+                    tracing::info!(dir = %dir.display(), "search index has another schema; rebuilding");
+                }
+                remove_index(dir)?;
+                std::fs::create_dir_all(dir).map_err(io)?;
+                (Index::create_in_dir(dir, schema)?, None)
+            }
+        };
+        analysis::register(&index);
+        let writer = index.writer_with_num_threads(threads.max(1), memory)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let this = Self {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                fields,
+                writer: Mutex::new(writer),
+                revision: AtomicU64::new(0),
+                labels: RwLock::new(Arc::new(Vec::new())),
+            }),
+        };
+        Ok((this, payload))
+    }
+
+    /// The graph revision the index reflects.
+    pub fn revision(&self) -> u64 {
+        self.inner.revision.load(Ordering::SeqCst)
+    }
+
+    /// Number of documents in the committed index.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// Rebuilds the whole index from the graph. Returns the revision it reflects. Blocking.
+    pub fn reindex(&self, graph: &Graph) -> Result<u64, IndexError> {
+        let mut writer = self.lock_writer();
+        let snapshot = indexer::read(graph)?;
+        self.commit(
+            &mut writer,
+            snapshot.documents,
+            snapshot.theme_labels,
+            snapshot.revision,
+        )?;
+        Ok(snapshot.revision)
+    }
+
+    /// Rebuilds if the graph has moved past the indexed revision; returns the indexed revision.
+    /// Concurrent callers wait for one rebuild rather than each doing one. Blocking.
+    pub fn sync(&self, graph: &Graph) -> Result<u64, IndexError> {
+        let mut writer = self.lock_writer();
+        if self.revision() == graph.revision() {
+            return Ok(self.revision());
+        }
+        let snapshot = indexer::read(graph)?;
+        self.commit(
+            &mut writer,
+            snapshot.documents,
+            snapshot.theme_labels,
+            snapshot.revision,
+        )?;
+        Ok(snapshot.revision)
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.inner.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn commit(
+        &self,
+        writer: &mut IndexWriter,
+        documents: impl IntoIterator<Item = SearchDocument>,
+        theme_labels: Vec<(String, String)>,
+        revision: u64,
+    ) -> Result<(), IndexError> {
+        writer.delete_all_documents()?;
+        let mut count = 0u64;
+        for doc in documents {
+            writer.add_document(doc.to_tantivy(&self.inner.fields))?;
+            count += 1;
+        }
+        let payload = serde_json::to_string(&Payload {
+            schema_version: SCHEMA_VERSION,
+            revision,
+        })
+        .expect("payload serialises");
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.inner.reader.reload()?;
+        self.inner.revision.store(revision, Ordering::SeqCst);
+        self.set_labels(theme_labels);
+        tracing::debug!(documents = count, revision, "search index committed");
+        Ok(())
+    }
+
+    fn set_labels(&self, labels: Vec<(String, String)>) {
+        let labels = labels
+            .into_iter()
+            .map(|(label, theme)| ThemeLabel::new(label, theme))
+            .collect();
+        *self.inner.labels.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(labels);
+    }
+
+    /// Runs a search. Blocking (fast, but call it from a blocking thread in async code).
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, IndexError> {
+        let searcher = self.inner.reader.searcher();
+        let labels = self
+            .inner
+            .labels
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        query::execute(
+            &query::Context {
+                index: &self.inner.index,
+                searcher: &searcher,
+                fields: &self.inner.fields,
+                labels: &labels,
+            },
+            request,
+        )
+    }
+
+    /// Keeps the index in step with the graph: after every committed write, `sync`. Needs a
+    /// Tokio runtime; ends when the graph is dropped.
+    pub fn watch(&self, graph: Graph) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        let mut changes = graph.subscribe();
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let (index, graph) = (this.clone(), graph.clone());
+                match tokio::task::spawn_blocking(move || index.sync(&graph)).await {
+                    Ok(Ok(revision)) => tracing::debug!(revision, "search index synced"),
+                    Ok(Err(error)) => tracing::error!(%error, "search index sync failed"),
+                    Err(error) => tracing::error!(%error, "search index sync panicked"),
+                }
+            }
+        })
+    }
+}
+
+/// Removes an index directory; only files Tantivy wrote live there.
+fn remove_index(dir: &Path) -> Result<(), IndexError> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(IndexError::Io {
+            path: dir.display().to_string(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(
+        iri: &str,
+        lang: &str,
+        text: &str,
+        jurisdiction: &str,
+        themes: &[&str],
+    ) -> SearchDocument {
+        SearchDocument {
+            iri: iri.into(),
+            kind: "provision".into(),
+            titles: vec![Text {
+                language: "en".into(),
+                value: format!("Title of {iri}"),
+            }],
+            texts: vec![Text {
+                language: lang.into(),
+                value: text.into(),
+            }],
+            jurisdiction: Some(jurisdiction.into()),
+            themes: themes.iter().map(|t| t.to_string()).collect(),
+            applies_from: Some(20260802),
+            ..SearchDocument::default()
+        }
+    }
+
+    fn request(q: &str) -> SearchRequest {
+        SearchRequest {
+            q: q.into(),
+            ..SearchRequest::default()
+        }
+    }
+
+    #[test]
+    fn malay_and_english_documents_with_expansion_and_facets() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::build_from(
+            &dir.path().join("index"),
+            [
+                doc(
+                    "urn:ms",
+                    "ms",
+                    "Pembekal hendaklah menjalankan pengujian keselamatan.",
+                    "MY",
+                    &[],
+                ),
+                doc(
+                    "urn:en",
+                    "en",
+                    "Providers shall mark synthetic outputs.",
+                    "EU",
+                    &["content-provenance"],
+                ),
+                doc(
+                    "urn:id",
+                    "id",
+                    "Penyelenggara wajib menguji sistem.",
+                    "ID",
+                    &[],
+                ),
+            ],
+            vec![("tera air".into(), "content-provenance".into())],
+            1,
+        )
+        .unwrap();
+        assert_eq!(index.num_docs(), 3);
+        // Malay derivations share the stem: menguji ~ pengujian, in both Malay and Indonesian.
+        let hits = index.search(&request("menguji")).unwrap();
+        let iris: Vec<_> = hits.hits.iter().map(|h| h.iri.as_str()).collect();
+        assert!(
+            iris.contains(&"urn:ms") && iris.contains(&"urn:id"),
+            "{iris:?}"
+        );
+        assert_eq!(hits.facets["jurisdiction"].get("EU"), None);
+        assert_eq!(hits.facets["jurisdiction"]["MY"], 1);
+        // A Malay theme label finds the English document through its theme.
+        let expanded = index.search(&request("tera air")).unwrap();
+        assert_eq!(expanded.expansions.len(), 1);
+        assert_eq!(expanded.hits[0].iri, "urn:en");
+        // The English stop word "of" (in every title) finds nothing; a stemmed verb does.
+        assert_eq!(index.search(&request("of")).unwrap().total, 0);
+        assert_eq!(index.search(&request("marking")).unwrap().total, 1);
+        // Date range on appliesFrom.
+        let mut dated = request("");
+        dated.to = Some(20260801);
+        assert_eq!(index.search(&dated).unwrap().total, 0);
+        dated.to = Some(20260802);
+        assert_eq!(index.search(&dated).unwrap().total, 3);
+    }
+}

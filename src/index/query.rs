@@ -1,0 +1,619 @@
+//! Turning a search request into a Tantivy query, running it, and shaping the response.
+//!
+//! * User syntax is Tantivy's: `"phrases"`, `prefix*`, `AND`/`OR`/`NOT`, `+must`, `-not`,
+//!   `field:value` (facet fields take a bare value: `jurisdiction:SG`). Terms are OR-ed and ranked
+//!   by BM25. Input that does not parse is searched as its plain words (`fallback: true`).
+//! * Typo tolerance: every bare word of 5+ characters also matches within edit distance 1
+//!   (9+ characters: 2), at a lower weight than exact matches.
+//! * Graph-aware expansion: a theme label (any language) appearing as whole words in the query
+//!   also matches documents tagged with that theme, at a constant score below text matches.
+//! * Filters (facet values: OR within a facet, AND across; `from`/`to` on appliesFrom) do not
+//!   change scores. Facet counts are over all matching documents, with every filter applied.
+
+use super::IndexError;
+use super::schema::{FACETS, Fields};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use tantivy::collector::{Count, FacetCollector, FacetCounts};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, Order, Searcher, TantivyDocument, Term};
+
+pub const MAX_QUERY_CHARS: usize = 1000;
+pub const MAX_LIMIT: usize = 100;
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_OFFSET: usize = 10_000;
+const SNIPPET_CHARS: usize = 200;
+/// Score of a document matched only through a theme expansion (BM25 text matches score higher).
+const EXPANSION_SCORE: f32 = 0.5;
+const FUZZY_BOOST: f32 = 0.3;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest first by appliesFrom (else entry into force, else document date).
+    Date,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    /// Facet name (see `schema::FACETS`) → accepted values.
+    pub filters: BTreeMap<String, Vec<String>>,
+    /// appliesFrom bounds, inclusive, as YYYYMMDD.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub limit: Option<usize>,
+    pub offset: usize,
+    pub sort: Sort,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Expansion {
+    /// The label that matched the query, as written in the graph.
+    pub label: String,
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub iri: String,
+    pub kind: String,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub title: Option<String>,
+    pub snippet_html: String,
+    pub jurisdiction: Option<String>,
+    /// Instrument short name (its IRI if it has none).
+    pub instrument: Option<String>,
+    pub instrument_iri: Option<String>,
+    pub status: Option<String>,
+    /// BM25 score (0 when sorted by date).
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub took_ms: f64,
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    pub expansions: Vec<Expansion>,
+    /// True when the query did not parse and its plain words were searched instead.
+    pub fallback: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// A theme label split into normalised words, for matching against the query's words.
+#[derive(Debug, Clone)]
+pub struct ThemeLabel {
+    pub label: String,
+    pub theme: String,
+    words: Vec<String>,
+}
+
+impl ThemeLabel {
+    pub fn new(label: String, theme: String) -> Self {
+        let words = words(&label);
+        Self {
+            label,
+            theme,
+            words,
+        }
+    }
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Theme labels occurring as consecutive whole words of the query; one per theme.
+pub fn expansions(q: &str, labels: &[ThemeLabel]) -> Vec<Expansion> {
+    let query = words(q);
+    let mut out: Vec<Expansion> = Vec::new();
+    for label in labels {
+        let n = label.words.len();
+        if n == 0 || label.words.concat().chars().count() < 3 || n > query.len() {
+            continue;
+        }
+        let found = query.windows(n).any(|w| w == label.words.as_slice());
+        if found && !out.iter().any(|e| e.theme == label.theme) {
+            out.push(Expansion {
+                label: label.label.clone(),
+                theme: label.theme.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Takes facet conditions (`jurisdiction:SG`, `-kind:theme`) out of the query text: they filter
+/// (AND, or NOT when negated) rather than add optional terms. Returns the rest of the text.
+fn split_field_filters(q: &str) -> (String, Vec<(Occur, &'static str, String)>) {
+    let mut kept = Vec::new();
+    let mut filters = Vec::new();
+    for token in tokens_outside_quotes(q) {
+        let (occur, body) = match token.strip_prefix('-') {
+            Some(body) => (Occur::MustNot, body),
+            None => (Occur::Must, token.strip_prefix('+').unwrap_or(token)),
+        };
+        let facet = body
+            .split_once(':')
+            .and_then(|(field, value)| Some((FACETS.iter().find(|f| **f == field)?, value)));
+        match facet {
+            Some((field, value)) if !value.is_empty() && !value.contains('"') => {
+                filters.push((occur, *field, value.trim_start_matches('/').to_owned()))
+            }
+            _ => kept.push(token),
+        }
+    }
+    (kept.join(" "), filters)
+}
+
+/// Bare words outside quotes (no field, no wildcard, not an operator): typo-tolerance candidates.
+fn bare_words(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, part) in q.split('"').enumerate() {
+        if i % 2 == 1 {
+            continue; // inside a phrase
+        }
+        for token in part.split_whitespace() {
+            let token = token.trim_start_matches('+');
+            if token.starts_with('-')
+                || token.contains([':', '*', '^', '~'])
+                || matches!(token, "AND" | "OR" | "NOT")
+            {
+                continue;
+            }
+            let word: String = token
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_owned();
+            if word.chars().count() >= 5 && word.chars().all(char::is_alphanumeric) {
+                out.push(word);
+            }
+        }
+    }
+    out
+}
+
+/// Splits single-word prefixes (`water*`, `+water*`) out of the query: Tantivy's parser only
+/// handles phrase prefixes. Returns the rest of the query and (occur, lower-cased prefix).
+fn split_prefixes(q: &str) -> (String, Vec<(Occur, String)>) {
+    let mut kept = Vec::new();
+    let mut prefixes = Vec::new();
+    for token in tokens_outside_quotes(q) {
+        let (occur, body) = match token.strip_prefix('+') {
+            Some(body) => (Occur::Must, body),
+            None => match token.strip_prefix('-') {
+                Some(body) => (Occur::MustNot, body),
+                None => (Occur::Should, token),
+            },
+        };
+        match body.strip_suffix('*') {
+            Some(word) if !word.is_empty() && word.chars().all(char::is_alphanumeric) => {
+                prefixes.push((occur, word.to_lowercase()))
+            }
+            _ => kept.push(token),
+        }
+    }
+    (kept.join(" "), prefixes)
+}
+
+/// Splits on whitespace that is not inside double quotes (`"big bad wo"*` stays one token).
+fn tokens_outside_quotes(q: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut quoted = false;
+    for (i, c) in q.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        match (c.is_whitespace() && !quoted, start) {
+            (true, Some(s)) => {
+                out.push(&q[s..i]);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&q[s..]);
+    }
+    out
+}
+
+/// Explicit boolean syntax (AND, NOT, +required, -excluded) means exactly what it says: no
+/// typo-tolerant or theme alternatives are added beside it.
+fn is_strict(q: &str) -> bool {
+    tokens_outside_quotes(q)
+        .iter()
+        .any(|t| t.starts_with(['-', '+']) || matches!(*t, "AND" | "NOT"))
+}
+
+/// Everything a query needs from the open index.
+pub struct Context<'a> {
+    pub index: &'a Index,
+    pub searcher: &'a Searcher,
+    pub fields: &'a Fields,
+    pub labels: &'a [ThemeLabel],
+}
+
+pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
+    let started = std::time::Instant::now();
+    let chars = req.q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(IndexError::QueryTooLong {
+            chars,
+            max: MAX_QUERY_CHARS,
+        });
+    }
+    if req.offset > MAX_OFFSET {
+        return Err(IndexError::BadRequest(format!(
+            "offset {} is past the limit of {MAX_OFFSET}; narrow the query instead",
+            req.offset
+        )));
+    }
+    let limit = req.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let (text, field_filters) = split_field_filters(req.q.trim());
+    let (text_query, expansions, fallback) = text_query(ctx, &text);
+    let query = with_filters(ctx.fields, text_query, req, &field_filters)?;
+
+    let facet_collectors = FACETS.map(|name| {
+        let mut c = FacetCollector::for_field(name);
+        c.add_facet(Facet::root());
+        c
+    });
+    let [c0, c1, c2, c3, c4] = facet_collectors;
+    let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
+    let (scored, total, (f0, f1, f2), (f3, f4)): (Vec<(f32, DocAddress)>, _, _, _) = match req.sort
+    {
+        Sort::Relevance => {
+            let (top, count, a, b) = ctx.searcher.search(
+                &*query,
+                &(top.order_by_score(), Count, (c0, c1, c2), (c3, c4)),
+            )?;
+            (top, count, a, b)
+        }
+        Sort::Date => {
+            let (top, count, a, b) = ctx.searcher.search(
+                &*query,
+                &(
+                    top.order_by_fast_field::<i64>("sort_date", Order::Desc),
+                    Count,
+                    (c0, c1, c2),
+                    (c3, c4),
+                ),
+            )?;
+            (
+                top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                count,
+                a,
+                b,
+            )
+        }
+    };
+    let mut facets = BTreeMap::new();
+    for (name, counts) in FACETS.iter().zip([f0, f1, f2, f3, f4]) {
+        facets.insert((*name).to_owned(), facet_map(&counts));
+    }
+    let mut hits = Vec::new();
+    if limit > 0 {
+        let snippets = ctx
+            .fields
+            .texts
+            .iter()
+            .map(|field| {
+                let mut generator = SnippetGenerator::create(ctx.searcher, &*query, *field)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                Ok((*field, generator))
+            })
+            .collect::<Result<Vec<_>, tantivy::TantivyError>>()?;
+        for (score, address) in scored.into_iter().take(limit) {
+            let doc: TantivyDocument = ctx.searcher.doc(address)?;
+            hits.push(hit(ctx.fields, &doc, score, &snippets));
+        }
+    }
+    Ok(SearchResponse {
+        total,
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        facets,
+        expansions,
+        fallback,
+        hits,
+    })
+}
+
+fn facet_map(counts: &FacetCounts) -> BTreeMap<String, u64> {
+    counts
+        .get(Facet::root())
+        .map(|(facet, n)| {
+            let path = facet.to_path();
+            (path.last().copied().unwrap_or_default().to_owned(), n)
+        })
+        .collect()
+}
+
+/// The scored part: parsed user query, plus typo-tolerant and theme-expansion alternatives.
+fn text_query(ctx: &Context<'_>, q: &str) -> (Box<dyn Query>, Vec<Expansion>, bool) {
+    if q.is_empty() {
+        return (Box::new(AllQuery), Vec::new(), false);
+    }
+    let defaults = ctx.fields.default_search();
+    let mut parser = QueryParser::for_index(ctx.index, defaults.iter().map(|(f, _)| *f).collect());
+    for (field, boost) in &defaults {
+        parser.set_field_boost(*field, *boost);
+    }
+    let (rest, prefixes) = split_prefixes(q);
+    let parsed = if rest.is_empty() {
+        Ok(None)
+    } else {
+        parser.parse_query(&rest).map(Some)
+    };
+    let (main, fallback, plain) = match parsed {
+        Ok(parsed) => {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
+                .into_iter()
+                .map(|query| (Occur::Should, query))
+                .collect();
+            for (occur, prefix) in &prefixes {
+                let any: Vec<Box<dyn Query>> = ctx
+                    .fields
+                    .titles
+                    .iter()
+                    .chain(&ctx.fields.texts)
+                    .chain([&ctx.fields.reference])
+                    .map(|field| {
+                        let term = Term::from_field_text(*field, prefix);
+                        Box::new(FuzzyTermQuery::new_prefix(term, 0, true)) as Box<dyn Query>
+                    })
+                    .collect();
+                clauses.push((*occur, Box::new(BooleanQuery::union(any))));
+            }
+            let main: Box<dyn Query> = if prefixes.is_empty() {
+                clauses.pop().map(|(_, q)| q).expect("a parsed query")
+            } else {
+                Box::new(BooleanQuery::new(clauses))
+            };
+            (main, false, rest)
+        }
+        Err(_) => {
+            let plain = words(q).join(" ");
+            (parser.parse_query_lenient(&plain).0, true, plain)
+        }
+    };
+    if is_strict(&plain) && !fallback {
+        return (main, Vec::new(), fallback);
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
+    let fuzzy = fuzzy_alternatives(ctx, &plain);
+    if !fuzzy.is_empty() {
+        let union = BooleanQuery::union(fuzzy);
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(union), FUZZY_BOOST)),
+        ));
+    }
+    let expansions = expansions(q, ctx.labels);
+    for e in &expansions {
+        let term = Term::from_facet(ctx.fields.theme, &Facet::from_path([e.theme.as_str()]));
+        let tagged = TermQuery::new(term, IndexRecordOption::Basic);
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(Box::new(tagged), EXPANSION_SCORE)),
+        ));
+    }
+    let query: Box<dyn Query> = if clauses.len() == 1 {
+        clauses.pop().map(|(_, q)| q).expect("one clause")
+    } else {
+        Box::new(BooleanQuery::new(clauses))
+    };
+    (query, expansions, fallback)
+}
+
+fn fuzzy_alternatives(ctx: &Context<'_>, q: &str) -> Vec<Box<dyn Query>> {
+    let mut out: Vec<Box<dyn Query>> = Vec::new();
+    for word in bare_words(q) {
+        for field in ctx.fields.titles.iter().chain(&ctx.fields.texts) {
+            let Ok(mut analyzer) = ctx.index.tokenizer_for_field(*field) else {
+                continue;
+            };
+            let mut stream = analyzer.token_stream(&word);
+            while let Some(token) = stream.next() {
+                // The edit distance follows the shorter of word and stem: a short stem (pengujian
+                // → uji) at distance 2 would match unrelated short words.
+                let length = word.chars().count().min(token.text.chars().count());
+                if let Some(distance) = typo_distance(length) {
+                    let term = Term::from_field_text(*field, &token.text);
+                    out.push(Box::new(FuzzyTermQuery::new(term, distance, true)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Edits tolerated in a word of `length` characters: 1 from 5 characters, 2 from 9.
+fn typo_distance(length: usize) -> Option<u8> {
+    match length {
+        0..5 => None,
+        5..9 => Some(1),
+        _ => Some(2),
+    }
+}
+
+fn with_filters(
+    fields: &Fields,
+    text: Box<dyn Query>,
+    req: &SearchRequest,
+    field_filters: &[(Occur, &str, String)],
+) -> Result<Box<dyn Query>, IndexError> {
+    let facet_term = |field, value: &str| -> Box<dyn Query> {
+        let term = Term::from_facet(field, &Facet::from_path([value]));
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+    for (occur, name, value) in field_filters {
+        if let Some(field) = fields.facet(name) {
+            clauses.push((*occur, unscored(facet_term(field, value))));
+        }
+    }
+    for (name, values) in &req.filters {
+        let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+        if values.is_empty() {
+            continue;
+        }
+        let Some(field) = fields.facet(name) else {
+            return Err(IndexError::BadRequest(format!(
+                "unknown facet {name:?}; facets are {}",
+                FACETS.join(", ")
+            )));
+        };
+        let any: Vec<Box<dyn Query>> = values.iter().map(|v| facet_term(field, v)).collect();
+        clauses.push((Occur::Must, unscored(Box::new(BooleanQuery::union(any)))));
+    }
+    if req.from.is_some() || req.to.is_some() {
+        let bound = |d: Option<i64>| match d {
+            Some(d) => Bound::Included(Term::from_field_i64(fields.applies_from, d)),
+            None => Bound::Unbounded,
+        };
+        let range = RangeQuery::new(bound(req.from), bound(req.to));
+        clauses.push((Occur::Must, unscored(Box::new(range))));
+    }
+    Ok(if clauses.len() == 1 {
+        clauses.pop().map(|(_, q)| q).expect("one clause")
+    } else {
+        Box::new(BooleanQuery::new(clauses))
+    })
+}
+
+fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+fn hit(
+    fields: &Fields,
+    doc: &TantivyDocument,
+    score: f32,
+    snippets: &[(tantivy::schema::Field, SnippetGenerator)],
+) -> Hit {
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    let facet = |field| {
+        doc.get_first(field).and_then(|v| {
+            v.as_facet()
+                .map(|f| f.rsplit('/').next().unwrap_or(f).to_owned())
+        })
+    };
+    let snippet_html = snippets
+        .iter()
+        .map(|(_, generator)| generator.snippet_from_doc(doc))
+        .find(|s| !s.highlighted().is_empty())
+        .map(|s| s.to_html())
+        .unwrap_or_else(|| {
+            let plain = snippets
+                .iter()
+                .find_map(|(field, _)| text(*field))
+                .unwrap_or_default();
+            escape_html(&truncate(&plain, SNIPPET_CHARS))
+        });
+    let instrument_iri = text(fields.instrument);
+    Hit {
+        iri: text(fields.iri).unwrap_or_default(),
+        kind: facet(fields.kind).unwrap_or_default(),
+        reference: text(fields.reference),
+        title: text(fields.title),
+        snippet_html,
+        jurisdiction: facet(fields.jurisdiction),
+        instrument: text(fields.instrument_name).or_else(|| instrument_iri.clone()),
+        instrument_iri,
+        status: facet(fields.status),
+        score,
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_whole_consecutive_words_only() {
+        let labels = vec![
+            ThemeLabel::new("tanda air".into(), "content-provenance".into()),
+            ThemeLabel::new("watermark".into(), "content-provenance".into()),
+            ThemeLabel::new("red teaming".into(), "safety-testing".into()),
+        ];
+        let fired = expansions("Tanda  AIR wajib", &labels);
+        assert_eq!(fired.len(), 1);
+        assert_eq!(fired[0].theme, "content-provenance");
+        assert!(expansions("watermarks", &labels).is_empty());
+        assert!(expansions("air tanda", &labels).is_empty());
+        assert_eq!(expansions("\"red teaming\" watermark", &labels).len(), 2);
+    }
+
+    #[test]
+    fn query_rewriting_helpers() {
+        let (rest, filters) =
+            split_field_filters("incident jurisdiction:EU -kind:theme title_en:x");
+        assert_eq!(rest, "incident title_en:x");
+        assert_eq!(
+            filters,
+            [
+                (Occur::Must, "jurisdiction", "EU".to_owned()),
+                (Occur::MustNot, "kind", "theme".to_owned())
+            ]
+        );
+        assert_eq!(
+            bare_words("\"human oversight\" incidnt report* title_en:water transparency"),
+            ["incidnt", "transparency"]
+        );
+        assert!(is_strict("a -b") && is_strict("a AND b") && !is_strict("a OR \"b AND\""));
+        let (rest, prefixes) = split_prefixes("Water* \"big bad wo\"* +regul* x");
+        assert_eq!(rest, "\"big bad wo\"* x");
+        assert_eq!(
+            prefixes,
+            [
+                (Occur::Should, "water".into()),
+                (Occur::Must, "regul".into())
+            ]
+        );
+        assert_eq!(typo_distance(4), None);
+        assert_eq!(typo_distance(5), Some(1));
+        assert_eq!(typo_distance(9), Some(2));
+        assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(truncate("abcdef", 3), "abc…");
+    }
+}

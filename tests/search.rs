@@ -1,0 +1,416 @@
+//! Full-text search over the shipped seeds: the real server, the real graph and Tantivy index on
+//! disk, real HTTP on 127.0.0.1.
+
+mod common;
+
+use common::{TestServer, client};
+use crosswalk::config::Config;
+use crosswalk::index::{SearchIndex, SearchRequest};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, QuadRef};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+const ADMIN_TOKEN: &str = "search-test-admin-token-0123456789";
+const ID: &str = "https://w3id.org/crosswalk/id/";
+
+/// One searchable server with the shipped seeds and an admin token, shared by these tests.
+fn server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER
+        .get_or_init(|| TestServer::start_searchable(|c| c.admin.token = Some(ADMIN_TOKEN.into())))
+}
+
+fn search_status(params: &[(&str, &str)]) -> (StatusCode, String) {
+    let response = client()
+        .get(server().url("/api/search"))
+        .query(params)
+        .send()
+        .unwrap();
+    (response.status(), response.text().unwrap())
+}
+
+fn search(params: &[(&str, &str)]) -> Value {
+    let (status, body) = search_status(params);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn iris(response: &Value) -> Vec<String> {
+    response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["iri"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn select(query: &str) -> Vec<serde_json::Map<String, Value>> {
+    let response = client()
+        .post(server().url("/sparql"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "application/sparql-results+json")
+        .body(query.to_owned())
+        .send()
+        .unwrap();
+    let status = response.status();
+    let body = response.text().unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    json["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_object().unwrap().clone())
+        .collect()
+}
+
+#[test]
+fn watermark_in_singapore_ranks_mgf_genai_content_provenance_top_three() {
+    let response = search(&[("q", "watermark"), ("jurisdiction", "SG")]);
+    let top: Vec<String> = iris(&response).into_iter().take(3).collect();
+    let wanted = [
+        format!("{ID}provision/sg-mgf-genai/dim-7"),
+        format!("{ID}requirement/sg-mgf-genai/dim-7-content-provenance"),
+    ];
+    assert!(top.iter().any(|iri| wanted.contains(iri)), "{top:?}");
+    assert!(
+        response["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["jurisdiction"] == "SG")
+    );
+    // The snippet highlights the stemmed match (watermarking ~ watermark).
+    let dim7 = &response["hits"].as_array().unwrap()[0];
+    assert!(
+        dim7["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>watermarking</b>"),
+        "{dim7}"
+    );
+}
+
+#[test]
+fn incident_in_the_eu_returns_article_73() {
+    let response = search(&[("q", "incident"), ("jurisdiction", "EU")]);
+    assert!(
+        iris(&response).contains(&format!("{ID}provision/eu-ai-act/art-73")),
+        "{:?}",
+        iris(&response)
+    );
+    assert_eq!(response["facets"]["jurisdiction"]["EU"], response["total"]);
+    // The same filter written in the query text.
+    let inline = search(&[("q", "incident jurisdiction:EU")]);
+    assert_eq!(iris(&inline), iris(&response));
+}
+
+#[test]
+fn tanda_air_expands_to_content_provenance_across_jurisdictions() {
+    let response = search(&[("q", "tanda air"), ("kind", "provision"), ("limit", "100")]);
+    let expansions = response["expansions"].as_array().unwrap();
+    assert!(
+        expansions
+            .iter()
+            .any(|e| e["theme"] == "content-provenance" && e["label"] == "tanda air"),
+        "{expansions:?}"
+    );
+    let found = iris(&response);
+    assert!(
+        found.contains(&format!("{ID}provision/sg-mgf-genai/dim-7")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&format!("{ID}provision/eu-ai-act/art-50-2")),
+        "{found:?}"
+    );
+    // Found through the theme, not the text: the English provision has no highlighted words.
+    let art_50_2 = response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["iri"] == format!("{ID}provision/eu-ai-act/art-50-2").as_str())
+        .unwrap();
+    assert!(
+        !art_50_2["snippet_html"].as_str().unwrap().contains("<b>"),
+        "{art_50_2}"
+    );
+}
+
+#[test]
+fn indonesian_stemming_matches_derived_forms() {
+    // pengujian (testing) finds the SE 9/2023 summary that says "menguji" (to test).
+    let response = search(&[("q", "pengujian"), ("jurisdiction", "ID")]);
+    let requirement = format!("{ID}requirement/id-se-9-2023/resp-risk-crisis-management");
+    let hit = response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["iri"] == requirement.as_str())
+        .unwrap_or_else(|| panic!("{response}"));
+    assert!(
+        hit["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>menguji</b>"),
+        "{hit}"
+    );
+}
+
+#[test]
+fn typos_prefixes_and_phrases() {
+    let iri = format!("{ID}provision/sg-mgf-genai/dim-7");
+    assert!(iris(&search(&[("q", "watermarkng"), ("jurisdiction", "SG")])).contains(&iri));
+    assert!(iris(&search(&[("q", "waterm*"), ("jurisdiction", "SG")])).contains(&iri));
+    // Short words get no typo tolerance: "ai" is not "au".
+    let short = search(&[("q", "zq")]);
+    assert_eq!(short["total"], 0);
+    let phrase = search(&[("q", "\"human oversight\""), ("limit", "100")]);
+    assert!(phrase["total"].as_u64().unwrap() > 0);
+    // Boolean operators: every hit of "incident AND oversight" is a hit of each word alone.
+    let both = iris(&search(&[
+        ("q", "incident AND oversight"),
+        ("limit", "100"),
+    ]));
+    let incident = iris(&search(&[("q", "+incident"), ("limit", "100")]));
+    assert!(both.iter().all(|iri| incident.contains(iri)));
+}
+
+#[test]
+fn facet_counts_equal_sparql_counts() {
+    // Instruments: the update test adds a requirement concurrently, never an instrument.
+    let response = search(&[("kind", "instrument"), ("limit", "0")]);
+    let rows = select(
+        "SELECT ?code (COUNT(DISTINCT ?r) AS ?n) WHERE { \
+           ?r a cw:Instrument ; cw:jurisdiction/cw:code ?code } GROUP BY ?code",
+    );
+    let expected: BTreeMap<String, u64> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["code"]["value"].as_str().unwrap().to_owned(),
+                row["n"]["value"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    let facets: BTreeMap<String, u64> =
+        serde_json::from_value(response["facets"]["jurisdiction"].clone()).unwrap();
+    assert_eq!(facets, expected);
+    assert!(response["hits"].as_array().unwrap().is_empty());
+    let total: u64 =
+        select("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a cw:Instrument }")[0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(response["total"], total);
+    assert_eq!(response["facets"]["kind"]["instrument"], total);
+    // OR within a facet, AND across facets.
+    let sg = search(&[("kind", "instrument"), ("jurisdiction", "SG")])["total"].as_u64();
+    let eu = search(&[("kind", "instrument"), ("jurisdiction", "EU")])["total"].as_u64();
+    let both = search(&[
+        ("kind", "instrument"),
+        ("jurisdiction", "SG"),
+        ("jurisdiction", "EU"),
+    ])["total"]
+        .as_u64();
+    assert_eq!(both.unwrap(), sg.unwrap() + eu.unwrap());
+}
+
+#[test]
+fn sparql_bridge_returns_the_same_hits_as_the_api() {
+    let rows = select(
+        "SELECT ?hit ?score ?snippet WHERE { \
+           SERVICE cw:search { ?hit cw:query \"incident reporting\" ; cw:limit 5 ; \
+                               cw:score ?score ; cw:snippet ?snippet } }",
+    );
+    let bridged: Vec<&str> = rows
+        .iter()
+        .map(|r| r["hit"]["value"].as_str().unwrap())
+        .collect();
+    let api = search(&[("q", "incident reporting"), ("limit", "5")]);
+    assert_eq!(bridged, iris(&api));
+    assert!(
+        rows.iter()
+            .all(|r| r["snippet"]["value"].as_str().is_some())
+    );
+
+    // Combined with graph patterns outside the SERVICE block.
+    let joined = select(
+        "SELECT ?hit ?instrument WHERE { \
+           SERVICE cw:search { ?hit cw:query \"incident\" ; cw:jurisdiction \"EU\" ; cw:limit 50 } \
+           ?hit a cw:Provision ; cw:instrument ?instrument }",
+    );
+    assert!(!joined.is_empty());
+    assert!(
+        joined
+            .iter()
+            .any(|r| r["hit"]["value"] == format!("{ID}provision/eu-ai-act/art-73").as_str())
+    );
+
+    // Bad patterns are client errors; remote services stay refused.
+    for query in [
+        "SELECT * WHERE { SERVICE cw:search { ?hit cw:score ?s } }",
+        "SELECT * WHERE { SERVICE cw:search { ?hit cw:color \"red\" } }",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    ] {
+        let response = client()
+            .post(server().url("/sparql"))
+            .header("content-type", "application/sparql-query")
+            .body(query)
+            .send()
+            .unwrap();
+        assert!(
+            response.status().is_client_error() || response.status().is_server_error(),
+            "{query}"
+        );
+        assert_ne!(response.status(), StatusCode::OK, "{query}");
+    }
+}
+
+#[test]
+fn bad_input_is_bounded_and_never_a_server_error() {
+    let long = "a".repeat(1001);
+    assert_eq!(search_status(&[("q", &long)]).0, StatusCode::BAD_REQUEST);
+    let capped = search(&[("limit", "1000")]);
+    assert_eq!(capped["hits"].as_array().unwrap().len(), 100);
+    let unknown = search(&[("q", "incident"), ("jurisdiction", "ATLANTIS")]);
+    assert_eq!(unknown["total"], 0);
+    assert_eq!(
+        search_status(&[("offset", "1000000")]).0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        search_status(&[("from", "soon")]).0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        search_status(&[("sort", "random")]).0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        search_status(&[("colour", "red")]).0,
+        StatusCode::BAD_REQUEST
+    );
+    for q in [
+        "\"unbalanced (",
+        "title_en:",
+        "AND OR NOT",
+        "((((",
+        "incident^^^",
+        "*",
+    ] {
+        let (status, body) = search_status(&[("q", q)]);
+        assert_eq!(status, StatusCode::OK, "{q}: {body}");
+    }
+    let fallback = search(&[("q", "incident (reporting")]);
+    assert_eq!(fallback["fallback"], true);
+    assert!(fallback["total"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn dates_filter_and_sort() {
+    let act = format!("{ID}instrument/eu-ai-act");
+    let in_2026 = search(&[
+        ("kind", "instrument"),
+        ("from", "2026-01-01"),
+        ("to", "2026-12-31"),
+        ("limit", "100"),
+    ]);
+    assert!(iris(&in_2026).contains(&act), "{in_2026}");
+    let before = search(&[
+        ("kind", "instrument"),
+        ("to", "2025-01-01"),
+        ("limit", "100"),
+    ]);
+    assert!(!iris(&before).contains(&act));
+    let by_date = search(&[("kind", "instrument"), ("sort", "date"), ("limit", "100")]);
+    assert_eq!(by_date["total"], search(&[("kind", "instrument")])["total"]);
+}
+
+#[test]
+fn an_update_is_searchable_when_acknowledged() {
+    let update = format!(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#> \
+         PREFIX dcterms: <http://purl.org/dc/terms/> \
+         INSERT DATA {{ GRAPH <urn:test:search> {{ \
+           <{ID}requirement/test/zanzibar> a cw:Requirement ; \
+             dcterms:title \"Zanzibar obligation\"@en ; \
+             cw:summary \"Operators must file a <script>zanzibarite</script> report.\"@en ; \
+             cw:jurisdiction <{ID}jurisdiction/SG> }} }}"
+    );
+    let response = client()
+        .post(server().url("/sparql/update"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/sparql-update")
+        .body(update)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let found = search(&[("q", "zanzibarite")]);
+    assert_eq!(iris(&found), [format!("{ID}requirement/test/zanzibar")]);
+    let snippet = found["hits"][0]["snippet_html"].as_str().unwrap();
+    assert!(snippet.contains("&lt;script&gt;"), "{snippet}");
+    assert!(snippet.contains("<b>zanzibarite</b>"), "{snippet}");
+    assert_eq!(found["hits"][0]["jurisdiction"], "SG");
+}
+
+#[test]
+fn the_index_catches_up_after_a_crash_between_graph_and_index_commits() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        ..Config::default()
+    };
+    let iri = NamedNode::new(format!("{ID}requirement/test/after-crash")).unwrap();
+    {
+        let (graph, _) = crosswalk::open_graph(&config).unwrap();
+        let index = SearchIndex::open(&config.index_dir(), &graph).unwrap();
+        assert_eq!(index.revision(), graph.revision());
+        // The graph commits; the process "dies" before the index hears of it.
+        let g = NamedNode::new("urn:test:crash").unwrap();
+        let summary =
+            Literal::new_language_tagged_literal("Quokkas must be counted", "en").unwrap();
+        let rdf_type = NamedNode::new("http://www.w3.org/1999/02/22-rdf-syntax-ns#type").unwrap();
+        let requirement = crosswalk::graph::names::cw("Requirement");
+        let cw_summary = crosswalk::graph::names::cw("summary");
+        graph
+            .write(|t| {
+                t.insert(QuadRef::new(
+                    &iri,
+                    &rdf_type,
+                    &requirement,
+                    GraphNameRef::from(&g),
+                ));
+                t.insert(QuadRef::new(
+                    &iri,
+                    &cw_summary,
+                    &summary,
+                    GraphNameRef::from(&g),
+                ));
+                Ok::<_, oxigraph::store::StorageError>(())
+            })
+            .unwrap();
+        assert!(index.revision() < graph.revision());
+        let stale = index
+            .search(&SearchRequest {
+                q: "quokkas".into(),
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        assert_eq!(stale.total, 0);
+    }
+    let (graph, _) = crosswalk::open_graph(&config).unwrap();
+    let index = SearchIndex::open(&config.index_dir(), &graph).unwrap();
+    assert_eq!(index.revision(), graph.revision());
+    let healed = index
+        .search(&SearchRequest {
+            q: "quokkas".into(),
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!(healed.total, 1);
+    assert_eq!(healed.hits[0].iri, iri.as_str());
+}

@@ -4,7 +4,7 @@
 
 use super::ExtractError;
 use super::ExtractOptions;
-use super::segment::is_item_marker;
+use super::numbering::is_item_marker;
 use super::text::{Line, LineKind, clean_inline};
 use scraper::{ElementRef, Html, Node, Selector};
 use std::collections::HashSet;
@@ -68,6 +68,98 @@ const CONSENT_WORDS: &[&str] = &[
 
 /// Content shorter than this (characters) on a page with challenge fingerprints is a challenge.
 const CHALLENGE_MAX_CONTENT: usize = 2_000;
+/// Content about cookies shorter than this (characters) is a consent wall.
+const CONSENT_MAX_CONTENT: usize = 200;
+/// Content shorter than this on a page that mentions cookies is a consent wall.
+const CONSENT_NEAR_EMPTY: usize = 50;
+
+/// Elements nested deeper than this are unwrapped before parsing. html5ever's tree builder
+/// is quadratic in nesting depth (a few hundred KiB of `<div>` costs minutes); WebKit's parser
+/// caps DOM depth at the same 512.
+const MAX_DEPTH: usize = 512;
+
+/// Elements whose end tag may be omitted, or that never nest deeply in practice: not counted,
+/// so unclosed `<p>` and `<li>` in sloppy pages do not look deep.
+const UNCOUNTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+    "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rtc", "rp", "html", "head", "body",
+];
+
+/// Elements whose content is raw text: tags inside them are not tags.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+];
+
+/// Drops start and end tags nested deeper than `max_depth` (keeping their text), so the
+/// parser's cost stays bounded. Pages within the limit are returned unchanged.
+fn flatten_deep_nesting(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(offset) = html[i..].find('<') {
+        let start = i + offset;
+        let rest = &html[start..];
+        if rest.starts_with("<!--") {
+            i = rest.find("-->").map_or(html.len(), |e| start + e + 3);
+            continue;
+        }
+        let Some(close) = rest.find('>') else {
+            break;
+        };
+        let end = start + close + 1;
+        let closing = rest.starts_with("</");
+        let name_start = start + if closing { 2 } else { 1 };
+        let name_len = bytes[name_start..end]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        i = end;
+        if name_len == 0 {
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        if !closing && RAW_TEXT.contains(&name.as_str()) {
+            let needle = format!("</{name}");
+            i = html[end..]
+                .match_indices("</")
+                .map(|(e, _)| end + e)
+                .find(|&e| {
+                    bytes
+                        .get(e..e + needle.len())
+                        .is_some_and(|b| b.eq_ignore_ascii_case(needle.as_bytes()))
+                })
+                .unwrap_or(html.len());
+            continue;
+        }
+        if UNCOUNTED.contains(&name.as_str()) || (!closing && rest[..close].ends_with('/')) {
+            continue;
+        }
+        if closing {
+            if depth > max_depth {
+                cuts.push((start, end));
+            }
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            if depth > max_depth {
+                cuts.push((start, end));
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    for (start, end) in cuts {
+        out.push_str(&html[from..start]);
+        from = end;
+    }
+    out.push_str(&html[from..]);
+    std::borrow::Cow::Owned(out)
+}
 
 fn boilerplate() -> &'static Selector {
     static SELECTOR: OnceLock<Selector> = OnceLock::new();
@@ -87,8 +179,9 @@ pub(crate) fn to_lines(html: &str, options: &ExtractOptions) -> Result<Vec<Line>
     let exclude = options.exclude_selector.as_deref().map(parse_selector);
     let include = include.transpose()?;
     let exclude = exclude.transpose()?;
-    let document = Html::parse_document(html);
-    let challenge = challenge_signal(&document, html);
+    let html = flatten_deep_nesting(html, MAX_DEPTH);
+    let document = Html::parse_document(&html);
+    let challenge = challenge_signal(&document, &html);
 
     let roots: Vec<ElementRef> = match &include {
         Some(selector) => {
@@ -135,6 +228,9 @@ pub(crate) fn to_lines(html: &str, options: &ExtractOptions) -> Result<Vec<Line>
     {
         return Err(ExtractError::Challenge(reason));
     }
+    if let Some(reason) = consent_wall(&document, &lines, content_chars) {
+        return Err(ExtractError::Challenge(reason));
+    }
     if content_chars == 0 {
         return Err(ExtractError::Empty);
     }
@@ -157,16 +253,28 @@ fn challenge_signal(document: &Html, raw: &str) -> Option<String> {
     if let Some(hit) = CHALLENGE_MARKERS.iter().find(|m| lower.contains(*m)) {
         return Some(format!("challenge fingerprint {hit:?}"));
     }
-    // A consent wall: the page's visible text is mostly about cookies or consent.
-    let body_text = Selector::parse("body")
-        .ok()
-        .and_then(|s| document.select(&s).next())
-        .map(|b| clean_inline(&b.text().collect::<String>()).to_lowercase())
-        .unwrap_or_default();
-    if body_text.chars().count() < 600
-        && let Some(hit) = CONSENT_WORDS.iter().find(|w| body_text.contains(*w))
-    {
-        return Some(format!("consent wall ({hit})"));
+    None
+}
+
+/// A consent wall: what is left of the page is short and mostly about cookies or consent, or almost
+/// nothing is left of a page that talks about them.
+fn consent_wall(document: &Html, lines: &[Line], content_chars: usize) -> Option<String> {
+    let mentions = |text: &str| {
+        let lower = text.to_lowercase();
+        CONSENT_WORDS.iter().find(|w| lower.contains(*w)).copied()
+    };
+    if content_chars < CONSENT_MAX_CONTENT {
+        let hits: Vec<&str> = lines.iter().filter_map(|l| mentions(&l.text)).collect();
+        if !hits.is_empty() && hits.len() * 2 >= lines.len() {
+            return Some(format!("consent wall ({})", hits[0]));
+        }
+    }
+    if content_chars < CONSENT_NEAR_EMPTY {
+        let body = Selector::parse("body").ok()?;
+        let text: String = document.select(&body).next()?.text().collect();
+        if clean_inline(&text).chars().count() < CONSENT_MAX_CONTENT * 3 {
+            return mentions(&text).map(|hit| format!("consent wall ({hit})"));
+        }
     }
     None
 }
@@ -418,4 +526,60 @@ fn is_block(name: &str) -> bool {
             | "body"
             | "html"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shallow_pages_are_untouched_and_deep_ones_flattened() {
+        let page = "<div><p>a<p>b<script>if (a<b) { x('<div>') }</script><br/></div>";
+        assert!(matches!(
+            flatten_deep_nesting(page, 1),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let deep = format!("{}x{}", "<div class=\"c\">".repeat(10), "</div>".repeat(10));
+        let flat = flatten_deep_nesting(&deep, 3);
+        assert_eq!(
+            flat,
+            format!("{}x{}", "<div class=\"c\">".repeat(3), "</div>".repeat(3))
+        );
+    }
+
+    #[test]
+    fn table_rows_with_point_markers_become_items() {
+        let lines = to_lines(
+            "<table><tr><td>(a)</td><td>first</td></tr><tr><td>Name</td><td>Value</td></tr></table>",
+            &ExtractOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines,
+            vec![
+                Line::new("(a) first", LineKind::Text),
+                Line::new("Name | Value", LineKind::TableRow)
+            ]
+        );
+    }
+
+    #[test]
+    fn headings_lists_and_inline_markup() {
+        let lines = to_lines(
+            "<h2>Article <b>5</b></h2><ul><li>one <i>item</i></li><li>two<ul><li>nested</li></ul></li></ul><p>a<br>b</p>",
+            &ExtractOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines,
+            vec![
+                Line::new("Article 5", LineKind::Heading(2)),
+                Line::new("one item", LineKind::ListItem(0)),
+                Line::new("two", LineKind::ListItem(0)),
+                Line::new("nested", LineKind::ListItem(1)),
+                Line::new("a", LineKind::Text),
+                Line::new("b", LineKind::Text),
+            ]
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! bottom of most pages) and page numbers removed, lines wrapped by the layout re-joined,
 //! words hyphenated at a line end re-joined.
 
-use super::segment::starts_provision;
+use super::numbering::starts_provision;
 use super::text::{Line, LineKind, clean_inline};
 use std::collections::{HashMap, HashSet};
 

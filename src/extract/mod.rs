@@ -8,6 +8,7 @@
 mod html;
 mod layout;
 mod lexicon;
+mod numbering;
 mod obligations;
 pub mod pdf;
 mod segment;

@@ -159,7 +159,7 @@ fn supervise(
         });
         let out = scope.spawn(move || read_capped(stdout, max_output));
         let err = scope.spawn(move || read_capped(stderr, STDERR_KEEP));
-        let ended = wait_bounded(child, sandbox);
+        let (ended, peak_virtual) = wait_bounded(child, sandbox);
         if !matches!(ended, Ended::Exited(_)) {
             let _ = child.kill();
             let _ = child.wait();
@@ -185,13 +185,21 @@ fn supervise(
                 ))),
             },
             Ended::Exited(status) => Err(ExtractError::Crashed(describe_failure(
-                status, &stderr, sandbox,
+                status,
+                &stderr,
+                peak_virtual,
+                sandbox,
             ))),
         }
     })
 }
 
-fn describe_failure(status: ExitStatus, stderr: &str, sandbox: &PdfSandbox) -> String {
+fn describe_failure(
+    status: ExitStatus,
+    stderr: &str,
+    peak_virtual: u64,
+    sandbox: &PdfSandbox,
+) -> String {
     use std::os::unix::process::ExitStatusExt;
     let last_line = stderr
         .lines()
@@ -199,7 +207,11 @@ fn describe_failure(status: ExitStatus, stderr: &str, sandbox: &PdfSandbox) -> S
         .find(|l| !l.trim().is_empty())
         .unwrap_or("")
         .trim();
-    if stderr.contains("memory allocation of") || stderr.contains("out of memory") {
+    let near_limit = peak_virtual.saturating_mul(4) >= sandbox.memory_limit.saturating_mul(3);
+    if stderr.contains("memory allocation of")
+        || stderr.contains("out of memory")
+        || (status.signal().is_some() && near_limit)
+    {
         return format!(
             "memory limit of {} MiB exceeded",
             sandbox.memory_limit >> 20
@@ -216,34 +228,42 @@ fn describe_failure(status: ExitStatus, stderr: &str, sandbox: &PdfSandbox) -> S
 }
 
 /// Polls the child until it exits, the deadline passes or its resident set exceeds the limit.
-fn wait_bounded(child: &mut Child, sandbox: &PdfSandbox) -> Ended {
+fn wait_bounded(child: &mut Child, sandbox: &PdfSandbox) -> (Ended, u64) {
     let deadline = Instant::now() + sandbox.timeout;
     let status_path = format!("/proc/{}/status", child.id());
     let mut pause = Duration::from_millis(1);
+    // Largest address space seen: tells a memory-limit abort from other crashes when the
+    // allocator dies without a message.
+    let mut peak_virtual = 0;
     loop {
         match child.try_wait() {
-            Ok(Some(status)) => return Ended::Exited(status),
+            Ok(Some(status)) => return (Ended::Exited(status), peak_virtual),
             Ok(None) => {}
-            Err(_) => return Ended::TimedOut,
+            Err(_) => return (Ended::TimedOut, peak_virtual),
         }
         if Instant::now() >= deadline {
-            return Ended::TimedOut;
+            return (Ended::TimedOut, peak_virtual);
         }
-        if let Some(rss) = resident_bytes(&status_path)
-            && rss > sandbox.memory_limit
-        {
-            return Ended::OverMemory(rss);
+        if let Some((resident, virtual_size)) = memory_use(&status_path) {
+            peak_virtual = peak_virtual.max(virtual_size);
+            if resident > sandbox.memory_limit {
+                return (Ended::OverMemory(resident), peak_virtual);
+            }
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 
-fn resident_bytes(status_path: &str) -> Option<u64> {
+/// (resident set, address space) in bytes, from `/proc/<pid>/status`.
+fn memory_use(status_path: &str) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(status_path).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmSize:")?))
 }
 
 /// Reads up to `cap` bytes, then drains the rest so the writer never blocks; reports overflow.

@@ -201,12 +201,7 @@ impl Segmenter {
                 self.append(&Line::new(rest, LineKind::Text));
             }
             Marker::Letter(c) => {
-                // "(i)", "(v)", "(x)" are letters after "(h)", "(u)", "(w)", roman sub-points
-                // inside a lettered point otherwise.
-                let roman = matches!(c, 'i' | 'v' | 'x')
-                    && in_point
-                    && !self.open_point_is((c as u8).wrapping_sub(1) as char);
-                let level = if roman || c.is_ascii_uppercase() {
+                let level = if self.letter_is_roman(c) || c.is_ascii_uppercase() {
                     SUBPOINT
                 } else {
                     POINT
@@ -220,13 +215,34 @@ impl Segmenter {
         }
     }
 
-    /// Whether the innermost open lettered point is `letter`.
-    fn open_point_is(&self, letter: char) -> bool {
-        self.stack
-            .iter()
-            .rev()
-            .find(|o| o.level == POINT)
-            .is_some_and(|o| self.provisions[o.index].id.ends_with(&format!("-{letter}")))
+    /// "(i)", "(v)" and "(x)" are letters or roman sub-points. Inside a run of sub-points they
+    /// continue it ("(v)" after "(iv)") or, since a run cannot restart, are the next letter;
+    /// under a point that introduces a list (ends with ':') or does not precede them
+    /// alphabetically they start a run; with no point open they are letters.
+    fn letter_is_roman(&self, c: char) -> bool {
+        if !matches!(c, 'i' | 'v' | 'x') {
+            return false;
+        }
+        let Some(top) = self.stack.last() else {
+            return false;
+        };
+        let top_id = &self.provisions[top.index].id;
+        match top.level {
+            SUBPOINT => {
+                let previous = match c {
+                    'v' => "iv",
+                    'x' => "ix",
+                    _ => return false,
+                };
+                top_id.ends_with(&format!("-{previous}"))
+            }
+            POINT => {
+                let before = (c as u8).wrapping_sub(1) as char;
+                self.provisions[top.index].text.trim_end().ends_with(':')
+                    || !top_id.ends_with(&format!("-{before}"))
+            }
+            _ => false,
+        }
     }
 
     fn point(&mut self, own: String, label: &str, rest: &str, level: u16) {
@@ -347,4 +363,57 @@ impl Segmenter {
 fn heading_like_title(line: &Line) -> bool {
     line.kind != LineKind::TableRow
         && (line.is_heading() || heading_like(&line.text) && line.text.chars().count() <= 150)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(lines: &[&str]) -> Vec<String> {
+        let lines: Vec<Line> = lines
+            .iter()
+            .map(|l| Line::new(*l, LineKind::Text))
+            .collect();
+        segment(&lines).into_iter().map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn letters_continue_past_h_and_romans_nest_in_points() {
+        let mut lines = vec!["Article 3", "1. For the purposes of this Regulation:"];
+        let points = [
+            "(a) a;", "(b) b;", "(c) c;", "(d) d;", "(e) e;", "(f) f;", "(g) g;",
+        ];
+        lines.extend(points);
+        lines.extend([
+            "(h) h, including:",
+            "(i) first;",
+            "(ii) second;",
+            "(i) the letter i;",
+        ]);
+        let got = ids(&lines);
+        assert!(got.contains(&"art-3-1-h-i".to_string()), "{got:?}");
+        assert!(got.contains(&"art-3-1-h-ii".to_string()), "{got:?}");
+        // A roman run cannot restart: "(i)" after "(ii)" is the letter after (h).
+        assert_eq!(got.last().map(String::as_str), Some("art-3-1-i"));
+        let direct = ids(&["Article 4", "1. Text:", "(h) h;", "(i) i;"]);
+        assert_eq!(direct, vec!["art-4", "art-4-1", "art-4-1-h", "art-4-1-i"]);
+    }
+
+    #[test]
+    fn sentences_starting_with_a_keyword_are_not_headings() {
+        let got = ids(&[
+            "Article 6",
+            "Article 6 shall apply to systems placed on the market.",
+            "Section 2 of that Act is repealed.",
+        ]);
+        assert_eq!(got, vec!["art-6"]);
+    }
+
+    #[test]
+    fn identifiers_come_from_numbers_not_positions() {
+        let before = ids(&["Pasal 3", "(1) Satu.", "(2) Dua.", "Pasal 7", "(1) Tujuh."]);
+        let after = ids(&["Pasal 7", "(1) Tujuh, diubah."]);
+        assert_eq!(before[3..], after[..]);
+        assert_eq!(before[..3], ["pasal-3", "pasal-3-ayat-1", "pasal-3-ayat-2"]);
+    }
 }

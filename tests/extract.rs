@@ -392,6 +392,18 @@ fn deflate_bomb_is_stopped_by_the_sandbox_memory_limit() {
 }
 
 #[test]
+fn self_referencing_pdf_crashes_the_child_not_the_service() {
+    let result = extract(&Document::Pdf(pdfgen::cyclic_parent_pdf()), &options(None));
+    assert!(
+        matches!(&result, Err(ExtractError::Crashed(message)) if message.contains("stack overflow")),
+        "{result:?}"
+    );
+    // The service is still fine: the next document extracts normally.
+    let bytes = std::fs::read(fixture("framework.pdf")).unwrap();
+    assert!(extract(&Document::Pdf(bytes), &options(None)).is_ok());
+}
+
+#[test]
 fn malformed_html_still_yields_structure() {
     let e = html("malformed.html", &options(Some("#content"))).unwrap();
     use Deontic::*;

@@ -123,6 +123,9 @@ enum Command {
         #[arg(long, default_value = "nquads")]
         format: String,
     },
+    /// Sandbox child: parse a PDF from stdin, write its page texts as JSON to stdout
+    #[command(hide = true)]
+    ExtractPdf,
 }
 
 fn main() -> ExitCode {
@@ -175,6 +178,11 @@ fn open(config: &Config) -> Result<Graph, String> {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
+        Command::ExtractPdf => {
+            crosswalk::extract::pdf::run_child(std::io::stdin().lock(), std::io::stdout().lock())
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { common, bind } => {
             let mut config = load_config(&common)?;
             if let Some(bind) = bind {

@@ -5,7 +5,19 @@
 //! Entry point: [`extract`]. Extraction never panics on hostile input; PDFs are parsed in an
 //! isolated child process with time and memory limits.
 
+mod html;
+mod layout;
+mod lexicon;
+mod numbering;
+mod obligations;
+pub mod pdf;
+mod segment;
+mod text;
+
+pub use pdf::PdfSandbox;
 use serde::{Deserialize, Serialize};
+use text::{Language, Line};
+use unicode_normalization::UnicodeNormalization;
 
 /// Bumped whenever extraction rules change, so stored snapshots can be re-extracted.
 pub const EXTRACTOR_VERSION: &str = "1";
@@ -29,6 +41,8 @@ pub struct ExtractOptions {
     /// BCP 47 language of the document (`en`, `id`, `ms`), steering segmentation and obligation
     /// markers; None means detect.
     pub language: Option<String>,
+    /// Program and limits of the child process that parses PDFs.
+    pub pdf: PdfSandbox,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -101,4 +115,38 @@ pub enum ExtractError {
     Timeout,
     #[error("PDF extraction failed in its sandbox: {0}")]
     Crashed(String),
+}
+
+/// Extracts structured text, provisions and candidate obligations from a fetched document.
+///
+/// HTML is reduced to the region chosen by `options.include_selector` (whole body otherwise)
+/// minus boilerplate and `options.exclude_selector`; PDFs are parsed in the sandbox described
+/// by `options.pdf`. Challenge pages, missing selectors, empty results, scanned, malformed and
+/// hostile PDFs are errors, never content.
+pub fn extract(document: &Document, options: &ExtractOptions) -> Result<Extracted, ExtractError> {
+    let mut warnings = Vec::new();
+    let lines: Vec<Line> = match document {
+        Document::Html(html) => html::to_lines(html, options)?,
+        Document::Pdf(bytes) => {
+            let pages = pdf::extract_pages(bytes, &options.pdf)?;
+            layout::pages_to_lines(&pages, &mut warnings)
+        }
+    };
+    let lines = text::finish(lines);
+    if lines.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let text: String = text::render(&lines).nfc().collect();
+    let language = match &options.language {
+        Some(tag) => Language::from_tag(tag),
+        None => Language::detect(&text),
+    };
+    let provisions = segment::segment(&lines);
+    let obligations = obligations::detect(&provisions, language);
+    Ok(Extracted {
+        text,
+        provisions,
+        obligations,
+        warnings,
+    })
 }

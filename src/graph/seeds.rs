@@ -181,7 +181,8 @@ fn turtle_files(dir: &Path) -> Result<Vec<PathBuf>, GraphError> {
     Ok(files)
 }
 
-fn known_hashes(graph: &Graph) -> Result<BTreeMap<String, String>, GraphError> {
+/// Content hashes recorded in the meta graph, by graph IRI.
+pub(super) fn known_hashes(graph: &Graph) -> Result<BTreeMap<String, String>, GraphError> {
     let mut hashes = BTreeMap::new();
     for quad in graph.store().quads_for_pattern(
         None,
@@ -199,7 +200,12 @@ fn known_hashes(graph: &Graph) -> Result<BTreeMap<String, String>, GraphError> {
     Ok(hashes)
 }
 
-fn set_hash(t: &mut oxigraph::store::Transaction<'_>, graph: NamedNodeRef<'_>, hash: Option<&str>) {
+/// Records (or clears) the content hash of `graph` in the meta graph, inside a write.
+pub(super) fn set_hash(
+    t: &mut oxigraph::store::Transaction<'_>,
+    graph: NamedNodeRef<'_>,
+    hash: Option<&str>,
+) {
     let meta = GraphNameRef::from(names::META_GRAPH);
     let old: Vec<Quad> = t
         .quads_for_pattern(Some(graph.into()), Some(names::SHA256), None, Some(meta))
@@ -214,7 +220,7 @@ fn set_hash(t: &mut oxigraph::store::Transaction<'_>, graph: NamedNodeRef<'_>, h
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -6,6 +6,11 @@
 //! | `POST /sparql/update` | SPARQL Update, admin bearer token |
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
 //! | `GET /healthz`, `GET /metrics` | operations |
+//! | `GET /api/sources` | tracked sources and their last crawl outcome |
+//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
+//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
+//!
+//! `serve` also runs the crawl schedules (`crate::schedule`) unless `crawl.schedule` is off.
 
 mod api;
 mod auth;
@@ -13,16 +18,18 @@ pub mod error;
 mod metrics;
 mod sparql;
 mod stream;
+mod tracking;
 
 pub use metrics::Metrics;
 
 use crate::config::Config;
+use crate::crawl::Crawler;
 use crate::graph::Graph;
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
-use axum::routing::{get, post};
-use std::sync::Arc;
+use axum::routing::{delete, get, post};
+use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +52,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bounds concurrent query evaluations (each runs on its own blocking thread).
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// None when the ops database could not be opened (logged at start; crawl routes answer 503).
+    pub crawler: Option<Arc<Crawler>>,
+    /// Set by [`serve`] once the crawl schedules run.
+    pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
 }
 
 impl AppState {
@@ -54,7 +65,16 @@ impl AppState {
             max_rows: config.sparql.max_rows,
             max_query_bytes: config.sparql.max_query_bytes,
         };
+        let crawler = match Crawler::new(graph.clone(), &config) {
+            Ok(crawler) => Some(Arc::new(crawler)),
+            Err(error) => {
+                tracing::error!(%error, "crawler unavailable");
+                None
+            }
+        };
         Self {
+            crawler,
+            scheduler: Arc::new(OnceLock::new()),
             engine: Engine::new(graph, limits),
             query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
             saved: Arc::new(saved),
@@ -87,6 +107,14 @@ pub fn router(state: AppState) -> Router {
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
+        .route(
+            "/api/sources",
+            get(tracking::list_sources).post(tracking::add_source),
+        )
+        .route("/api/sources/{id}", delete(tracking::remove_source))
+        .route("/api/sources/{id}/pause", post(tracking::pause_source))
+        .route("/api/sources/{id}/resume", post(tracking::resume_source))
+        .route("/api/crawl", post(tracking::crawl))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {
@@ -103,11 +131,38 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
+    start_schedules(&state).await;
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Starts the crawl schedules when enabled; a failure is logged, the server still serves.
+async fn start_schedules(state: &AppState) {
+    let Some(crawler) = state.crawler.clone() else {
+        return;
+    };
+    if !state.config.crawl.schedule {
+        tracing::info!("crawl schedules off (crawl.schedule = false)");
+        return;
+    }
+    let for_reports = state.clone();
+    let on_report: crate::schedule::OnReport = Arc::new(move |report| {
+        let state = for_reports.clone();
+        Box::pin(async move {
+            if let Some(revision) = report.revision {
+                state.after_graph_change(revision).await;
+            }
+        })
+    });
+    match crate::schedule::Scheduler::start(crawler, on_report).await {
+        Ok(scheduler) => {
+            let _ = state.scheduler.set(Arc::new(scheduler));
+        }
+        Err(error) => tracing::error!(%error, "crawl schedules not started"),
+    }
 }
 
 /// Binds the configured address.

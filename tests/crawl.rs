@@ -379,3 +379,255 @@ async fn private_addresses_are_refused_without_the_allow_list_and_on_redirect_ho
     let report = open.crawl("hop").await;
     open.assert_failed_cleanly(&report, "hop", "127.0.0.2");
 }
+
+/// A curated provision and a reviewed mapping on it, as a seed file would have them.
+const CURATED: &str = r#"
+@prefix cw: <https://w3id.org/crosswalk/ontology#> .
+<https://w3id.org/crosswalk/id/provision/reg/art-2> a cw:Provision ;
+    cw:instrument <https://w3id.org/crosswalk/id/instrument/reg> ; cw:ref "Art. 2" .
+<https://w3id.org/crosswalk/id/provision/other/x-1> a cw:Provision .
+<https://w3id.org/crosswalk/id/mapping/test/0001> a cw:Mapping ;
+    cw:subject <https://w3id.org/crosswalk/id/provision/reg/art-2> ;
+    cw:object <https://w3id.org/crosswalk/id/provision/other/x-1> ;
+    cw:reviewStatus cw:reviewed .
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_page_yields_provision_level_events_and_replaces_the_source_graph() {
+    let env = env().await;
+    env.graph
+        .store()
+        .load_from_reader(
+            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                .with_default_graph(
+                    oxigraph::model::NamedNode::new(
+                        "https://w3id.org/crosswalk/graph/seed/test.ttl",
+                    )
+                    .unwrap(),
+                ),
+            CURATED.as_bytes(),
+        )
+        .unwrap();
+    env.add("reg", "/page", Format::Html);
+    let first = env.crawl("reg").await;
+    assert_eq!(first.outcome, Outcome::Fetched, "{first:?}");
+    assert_eq!(
+        (first.changes, first.material_changes),
+        (1, 0),
+        "one baseline event, not one per provision"
+    );
+    let ids = "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?id WHERE { GRAPH <https://w3id.org/crosswalk/graph/source/reg> { ?p a cw:Provision ; dcterms:identifier ?id } }";
+    let before = env.strings(ids, "id");
+    assert!(before.contains(&"art-3".to_string()), "{before:?}");
+    let corresponds = env.count(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+         SELECT (COUNT(*) AS ?n) WHERE { ?p cw:correspondsTo <https://w3id.org/crosswalk/id/provision/reg/art-2> }",
+    );
+    assert_eq!(
+        corresponds, 1,
+        "the extracted Article 2 points at the curated one"
+    );
+
+    env.site
+        .set_page(fixture_web::fixture("regulation-v2.html"));
+    let second = env.crawl("reg").await;
+    assert_eq!(second.outcome, Outcome::Changed, "{second:?}");
+    let events = env.strings(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+         SELECT ?e WHERE { GRAPH <https://w3id.org/crosswalk/graph/changes> {
+             ?x a cw:ChangeEvent ; cw:changeKind ?k ; cw:material ?m ; cw:affects ?p .
+             FILTER(STRSTARTS(STR(?p), \"https://w3id.org/crosswalk/id/extracted/\"))
+             BIND(CONCAT(REPLACE(STR(?p), \"^.*/\", \"\"), \" \", ?k, \" \", STR(?m)) AS ?e) } }",
+        "e",
+    );
+    let expected = [
+        "art-1 provision-modified false",
+        "art-2 provision-modified true",
+        "art-3 provision-removed true",
+        "art-4 provision-added true",
+        "art-5 date-moved true",
+    ];
+    for e in expected {
+        assert!(events.iter().any(|x| x == e), "missing {e:?} in {events:?}");
+    }
+    let after = env.strings(ids, "id");
+    assert!(
+        !after.contains(&"art-3".to_string()) && after.contains(&"art-4".to_string()),
+        "{after:?}"
+    );
+    // Events name both snapshots; the mapping on the changed curated provision needs review.
+    let derived = env.count(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+         SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?e cw:changeKind \"date-moved\" ; prov:wasDerivedFrom ?s . ?s a cw:Snapshot }",
+    );
+    assert_eq!(derived, 2);
+    let flagged = env.count(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+         SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/crosswalk/graph/review> {
+             <https://w3id.org/crosswalk/id/mapping/test/0001> cw:reviewStatus cw:needsReview } }",
+    );
+    assert_eq!(flagged, 1);
+    // An editorial-only change flags nothing and is not material.
+    let editorial = events.iter().filter(|e| e.ends_with("false")).count();
+    assert_eq!(editorial, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indonesian_circular_yields_obligations_with_provenance() {
+    let env = env().await;
+    source::add(
+        &env.graph,
+        NewSource {
+            url: format!("{}/surat-edaran", env.base),
+            jurisdiction: "ID".into(),
+            id: Some("se".into()),
+            language: Some("id".into()),
+            ..NewSource::default()
+        },
+    )
+    .unwrap();
+    let report = env.crawl("se").await;
+    assert_eq!(report.outcome, Outcome::Fetched, "{report:?}");
+    assert!(report.obligations >= 2, "{report:?}");
+    let strengths = env.strings(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+         SELECT ?s WHERE { GRAPH <https://w3id.org/crosswalk/graph/source/se> {
+             ?r a cw:Requirement ; cw:deonticStrength ?s ; cw:origin cw:Extracted ; cw:confidence ?c ;
+                prov:wasDerivedFrom ?snap ; cw:provision ?p } }",
+        "s",
+    );
+    assert!(
+        strengths.iter().any(|s| s.ends_with("#must")),
+        "{strengths:?}"
+    );
+    assert!(
+        strengths.iter().any(|s| s.ends_with("#mustNot")),
+        "{strengths:?}"
+    );
+    // Registered without an instrument: a draft, unverified stub an analyst can complete.
+    let stub = env.count(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+         SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/crosswalk/graph/sources> {
+             ?i a cw:Instrument ; cw:evidenceLevel cw:Unverified ; cw:reviewStatus cw:draft ;
+                cw:jurisdiction <https://w3id.org/crosswalk/id/jurisdiction/ID> } }",
+    );
+    assert_eq!(stub, 1);
+    // The snapshot is stored content-addressed and its raw bytes are the page.
+    let sha = env.strings(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+         SELECT ?h WHERE { ?s a cw:Snapshot ; cw:sha256 ?h }",
+        "h",
+    );
+    let store = crosswalk::snapshot::SnapshotStore::in_data_dir(env._dir.path());
+    assert_eq!(
+        store.get(&sha[0]).unwrap(),
+        fixture_web::fixture("surat-edaran.html")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_api_manages_sources_and_crawls_while_the_server_holds_the_store() {
+    use crosswalk::server::{self, AppState};
+    let (base, _site) = fixture_web::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.admin.token = Some("crawl-test-admin-token".into());
+    config.crawl.schedule = false;
+    let graph = Graph::open(&config.graph_dir()).unwrap();
+    let saved = crosswalk::sparql::saved::SavedQueries::load(&config.queries_dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    let data = config.data_dir.clone();
+    tokio::spawn(server::serve(AppState::new(config, graph, saved), listener));
+    let client = reqwest::Client::new();
+    let token = "Bearer crawl-test-admin-token";
+    let body =
+        serde_json::json!({"url": format!("{base}/page"), "jurisdiction": "EU", "id": "reg"});
+
+    let anonymous = client
+        .post(format!("{api}/api/sources"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let created = client
+        .post(format!("{api}/api/sources"))
+        .header("authorization", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let bad = client
+        .post(format!("{api}/api/sources"))
+        .header("authorization", token)
+        .json(&serde_json::json!({"url": "file:///etc/passwd", "jurisdiction": "EU"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    let crawled: serde_json::Value = client
+        .post(format!("{api}/api/crawl"))
+        .header("authorization", token)
+        .json(&serde_json::json!({"source": "reg"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(crawled["reports"][0]["outcome"], "fetched", "{crawled}");
+
+    let listed: serde_json::Value = reqwest::get(format!("{api}/api/sources"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reg = listed["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "reg")
+        .unwrap()
+        .clone();
+    assert_eq!(reg["last_outcome"], "fetched");
+    assert!(!listed.to_string().contains("crawl-test-admin-token"));
+
+    // The CLI cannot open the store the server holds, and names the endpoint to use.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+        .args(["crawl", "--all", "--data"])
+        .arg(&data)
+        .env("CROSSWALK_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("POST /api/crawl"), "{stderr}");
+
+    let paused = client
+        .post(format!("{api}/api/sources/reg/pause"))
+        .header("authorization", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paused.status(), 200);
+    let removed = client
+        .delete(format!("{api}/api/sources/reg"))
+        .header("authorization", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    let gone = client
+        .delete(format!("{api}/api/sources/reg"))
+        .header("authorization", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+}

@@ -17,7 +17,7 @@ pub enum SourcesCommand {
         json: bool,
     },
     /// Track a new URL (creates an instrument stub when --instrument is absent)
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Stop tracking a source added at run time (seeded sources can only be paused)
     Remove { id: String },
     /// Stop crawling a source (seeded or not) until resumed
@@ -116,6 +116,7 @@ pub fn sources(config: &Config, command: SourcesCommand) -> Result<ExitCode, Str
             }
         }
         SourcesCommand::Add(args) => {
+            let args = *args;
             let format = args
                 .format
                 .map(|f| f.parse::<Format>())

@@ -7,10 +7,11 @@
 //! leave it untouched. Transient failures are rescheduled with exponential backoff and jitter
 //! (never less than the server's Retry-After) in the ops database.
 
+mod changes;
 mod record;
 
-use crate::diff::{self, ProvisionState};
-use crate::extract::{self, Document, ExtractOptions, Extracted};
+use crate::diff;
+use crate::extract::{self, Document, ExtractOptions};
 use crate::fetch::{self, FetchError, FetchSettings, Fetcher, Response, Validators};
 use crate::graph::names::{self, ID};
 use crate::graph::{Graph, GraphError};
@@ -18,16 +19,13 @@ use crate::ops::{Ops, OpsError, SourceState};
 use crate::snapshot::{self, SnapshotError, SnapshotStore};
 use crate::source::{self, Format, Source, SourceError};
 use futures_util::StreamExt;
-use oxigraph::model::{NamedNode, Quad, Term};
-use oxigraph::sparql::Variable;
+use oxigraph::model::{NamedNode, Quad};
 use record::FetchRecord;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const PREVIOUS_QUERY: &str = include_str!("../../queries/crawl/previous-provisions.rq");
-const MAPPINGS_QUERY: &str = include_str!("../../queries/crawl/mappings-touching.rq");
 /// Backoff: 60 s × 2^(attempt−1), ±20 % jitter, capped at six hours.
 const BACKOFF_BASE_SECS: u64 = 60;
 const BACKOFF_CAP_SECS: u64 = 6 * 3600;
@@ -408,8 +406,8 @@ impl Crawler {
         })
         .await
         .map_err(|e| CrawlError::Task(e.to_string()))??;
-        let previous = self.previous_provisions(&source.id)?;
-        let current = provision_states(&extracted);
+        let previous = changes::previous(&self.graph, &source.id)?;
+        let current = changes::current(&extracted);
         let changes = diff::diff(&previous, &current);
         let counts = (extracted.provisions.len(), extracted.obligations.len());
         if !previous.is_empty() && changes.is_empty() {
@@ -443,68 +441,23 @@ impl Crawler {
         });
         let snapshot_iri = record::snapshot_iri(&raw_sha);
         let store = self.graph.store().clone();
-        let is_curated = move |iri: &NamedNode| {
-            store
-                .quads_for_pattern(
-                    Some(iri.as_ref().into()),
-                    Some(oxigraph::model::vocab::rdf::TYPE),
-                    Some(names::cw("Provision").as_ref().into()),
-                    None,
-                )
-                .next()
-                .is_some()
-        };
+        let is_curated = move |iri: &NamedNode| changes::is_curated(&store, iri);
         let content = record::content_quads(source, &extracted, &snapshot_iri, &is_curated);
-        let event_base = format!("{ID}change/{}/{}", source.id, stamp(started));
-        let mut material = 0;
-        let events;
-        if baseline {
-            quads.extend(record::event_quads(&record::EventRecord {
-                iri: NamedNode::new_unchecked(format!("{event_base}-baseline")),
+        let recorded = changes::record(
+            &self.graph,
+            &changes::Context {
                 source,
-                kind: "source-baseline",
-                material: false,
-                detail: &format!(
-                    "source baseline established: {} provisions, {} candidate requirements",
-                    counts.0, counts.1
-                ),
-                affects: vec![NamedNode::new_unchecked(&source.iri)],
-                at: ended,
-                from_snapshot: None,
-                to_snapshot: &raw_sha,
                 fetch: &fetch_iri,
-            }));
-            events = 1;
-        } else {
-            for (n, change) in changes.iter().enumerate() {
-                let mut affects = vec![record::provision_iri(&source.id, &change.provision)];
-                let curated =
-                    record::curated_candidate(source, &change.provision).filter(|c| is_curated(c));
-                if let Some(curated) = &curated {
-                    affects.push(curated.clone());
-                }
-                let iri = NamedNode::new_unchecked(format!("{event_base}-{}", n + 1));
-                quads.extend(record::event_quads(&record::EventRecord {
-                    iri: iri.clone(),
-                    source,
-                    kind: change.kind.as_str(),
-                    material: change.material,
-                    detail: &change.detail,
-                    affects,
-                    at: ended,
-                    from_snapshot: state.raw_sha.as_deref(),
-                    to_snapshot: &raw_sha,
-                    fetch: &fetch_iri,
-                }));
-                if change.material {
-                    material += 1;
-                    if let Some(curated) = curated {
-                        quads.extend(self.review_flags(&iri, &curated)?);
-                    }
-                }
-            }
-            events = changes.len();
-        }
+                at: ended,
+                event_base: format!("{ID}change/{}/{}", source.id, stamp(started)),
+                from_snapshot: state.raw_sha.as_deref(),
+                to_snapshot: &raw_sha,
+            },
+            (!baseline).then_some(changes.as_slice()),
+            counts,
+        )?;
+        quads.extend(recorded.quads);
+        let (events, material) = (recorded.events, recorded.material);
         let graph_name = names::source_graph(&source.id);
         let graph = self.graph.clone();
         let revision = tokio::task::spawn_blocking(move || {
@@ -531,30 +484,6 @@ impl Crawler {
         report.material_changes = material;
         report.revision = Some(revision);
         Ok(report)
-    }
-
-    /// Flags curated mappings touching `curated` as needing review (in the review graph).
-    fn review_flags(
-        &self,
-        event: &NamedNode,
-        curated: &NamedNode,
-    ) -> Result<Vec<Quad>, CrawlError> {
-        let rows = self.graph.select(
-            "mappings touching a changed provision",
-            MAPPINGS_QUERY,
-            [(
-                Variable::new_unchecked("provision"),
-                Term::NamedNode(curated.clone()),
-            )],
-        )?;
-        let mut q = record::Quads::new(names::REVIEW_GRAPH);
-        for row in &rows {
-            if let Some(Term::NamedNode(mapping)) = row.get("mapping") {
-                q.add(mapping, names::cw("reviewStatus"), names::cw("needsReview"));
-                q.add(event, names::cw("flagsForReview"), mapping.clone());
-            }
-        }
-        Ok(q.quads)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -694,67 +623,6 @@ impl Crawler {
         })
         .await
         .map_err(|e| CrawlError::Task(e.to_string()))?
-    }
-
-    /// The provisions now in the source graph, by identifier.
-    fn previous_provisions(&self, source: &str) -> Result<Vec<ProvisionState>, CrawlError> {
-        let rows = self.graph.select(
-            "previous provisions",
-            PREVIOUS_QUERY,
-            [(
-                Variable::new_unchecked("g"),
-                Term::NamedNode(names::source_graph(source)),
-            )],
-        )?;
-        let mut by_id: BTreeMap<String, ProvisionState> = BTreeMap::new();
-        for row in &rows {
-            let Some(Term::Literal(id)) = row.get("id") else {
-                continue;
-            };
-            let entry = by_id
-                .entry(id.value().to_owned())
-                .or_insert_with(|| ProvisionState {
-                    id: id.value().to_owned(),
-                    ..ProvisionState::default()
-                });
-            if let Some(Term::Literal(text)) = row.get("text") {
-                entry.text = text.value().to_owned();
-            }
-            if let Some(Term::NamedNode(s)) = row.get("strength") {
-                if let Some(strength) = deontic_from_iri(s.as_str()) {
-                    entry.strengths.insert(strength);
-                }
-            }
-        }
-        Ok(by_id.into_values().collect())
-    }
-}
-
-fn provision_states(extracted: &Extracted) -> Vec<ProvisionState> {
-    extracted
-        .provisions
-        .iter()
-        .map(|p| ProvisionState {
-            id: p.id.clone(),
-            text: p.text.clone(),
-            strengths: extracted
-                .obligations
-                .iter()
-                .filter(|o| o.provision == p.id)
-                .map(|o| o.strength)
-                .collect(),
-        })
-        .collect()
-}
-
-fn deontic_from_iri(iri: &str) -> Option<extract::Deontic> {
-    use extract::Deontic::*;
-    match iri.strip_prefix(names::CW)? {
-        "must" => Some(Must),
-        "mustNot" => Some(MustNot),
-        "should" => Some(Should),
-        "may" => Some(May),
-        _ => None,
     }
 }
 

@@ -46,7 +46,7 @@ impl Fetcher {
             Some(entry) => entry.clone(),
             None => {
                 let fetched = self.fetch_robots(url, now).await?;
-                let entry = match (&fetched.status[..], cached) {
+                match (&fetched.status[..], cached) {
                     // Keep using a recent good copy while the origin is unreachable.
                     ("unreachable", Some(old))
                         if old.status == "ok" && now - old.fetched_at < STALE_OK_SECS =>
@@ -57,8 +57,7 @@ impl Fetcher {
                         self.ops.put_robots(&origin, &fetched)?;
                         fetched
                     }
-                };
-                entry
+                }
             }
         };
         Ok(self.judge(&entry, url))

@@ -390,23 +390,21 @@ pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
     }
     let subject = source_iri(id);
     let content = names::source_graph(id);
-    graph
-        .write(|t| {
-            let quads: Vec<Quad> = t
-                .quads_for_pattern(
-                    Some(subject.as_ref().into()),
-                    None,
-                    None,
-                    Some(SOURCES_GRAPH.into()),
-                )
-                .collect::<Result<_, _>>()?;
-            for quad in &quads {
-                t.remove(quad);
-            }
-            t.clear_graph(content.as_ref())?;
-            Ok::<_, SourceError>(())
-        })
-        .map_err(Into::into)
+    graph.write(|t| {
+        let quads: Vec<Quad> = t
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                None,
+                None,
+                Some(SOURCES_GRAPH.into()),
+            )
+            .collect::<Result<_, _>>()?;
+        for quad in &quads {
+            t.remove(quad);
+        }
+        t.clear_graph(content.as_ref())?;
+        Ok::<_, SourceError>(())
+    })
 }
 
 /// Pauses (`false`) or resumes (`true`) a source, seeded or not, in the sources graph.

@@ -81,6 +81,8 @@ pub struct CrawlConfig {
     pub min_host_interval_ms: u64,
     /// Attempts for transient failures (network errors, 5xx, 429) before giving up.
     pub max_attempts: u32,
+    /// Run each enabled source on its cron schedule inside `crosswalk serve`.
+    pub schedule: bool,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for CrawlConfig {
             total_timeout_secs: 60,
             min_host_interval_ms: 2_000,
             max_attempts: 4,
+            schedule: true,
         }
     }
 }
@@ -189,6 +192,9 @@ impl Config {
                         .collect()
                 }
                 "CROSSWALK_CRAWL_USER_AGENT" => self.crawl.user_agent = value,
+                "CROSSWALK_CRAWL_SCHEDULE" => {
+                    self.crawl.schedule = parse("CROSSWALK_CRAWL_SCHEDULE", &value)?
+                }
                 _ => {}
             }
         }

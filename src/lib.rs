@@ -10,10 +10,17 @@
 //! ```
 
 pub mod config;
+pub mod crawl;
+pub mod diff;
 pub mod extract;
+pub mod fetch;
 pub mod graph;
 pub mod index;
+pub mod ops;
+pub mod schedule;
 pub mod server;
+pub mod snapshot;
+pub mod source;
 pub mod sparql;
 pub mod validate;
 

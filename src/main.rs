@@ -1,5 +1,8 @@
 //! The `crosswalk` command: parses arguments and wires the library's modules.
 
+#[path = "cli/tracking.rs"]
+mod tracking;
+
 use clap::{Args, Parser, Subcommand};
 use crosswalk::config::Config;
 use crosswalk::graph::{self, Graph};
@@ -114,6 +117,20 @@ enum Command {
     Reindex {
         #[command(flatten)]
         common: Common,
+    },
+    /// Manage tracked sources (the crawler's registry)
+    Sources {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: tracking::SourcesCommand,
+    },
+    /// Fetch tracked sources now: robots.txt, conditional GET, extraction, change detection
+    Crawl {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: tracking::CrawlArgs,
     },
     /// Write the whole store (all named graphs) to standard output
     Export {
@@ -366,6 +383,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sources { common, command } => tracking::sources(&load_config(&common)?, command),
+        Command::Crawl { common, args } => tracking::crawl(&load_config(&common)?, args),
         Command::Export { common, format } => {
             let config = load_config(&common)?;
             let graph = open(&config)?;

@@ -22,6 +22,10 @@ pub const CHANGES_GRAPH: NamedNodeRef<'_> =
 /// Sources registered at run time (CLI or admin API), beside the seeded ones.
 pub const SOURCES_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/sources");
+/// Review flags raised by the crawler (`cw:reviewStatus cw:needsReview` on curated mappings whose
+/// endpoint changed materially). Kept apart from the seed graphs, which are reloaded from files.
+pub const REVIEW_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/review");
 /// Fetch activities and snapshots (provenance of crawled content).
 pub const FETCHES_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/fetches");

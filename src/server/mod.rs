@@ -7,6 +7,11 @@
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
 //! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
+//! | `GET /api/sources` | tracked sources and their last crawl outcome |
+//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
+//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
+//!
+//! `serve` also runs the crawl schedules (`crate::schedule`) unless `crawl.schedule` is off.
 
 mod api;
 mod auth;
@@ -15,18 +20,20 @@ mod metrics;
 mod search;
 mod sparql;
 mod stream;
+mod tracking;
 
 pub use metrics::Metrics;
 
 use crate::config::Config;
+use crate::crawl::Crawler;
 use crate::graph::Graph;
 use crate::index::SearchIndex;
 use crate::index::service::{SearchService, service_iri};
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
-use axum::routing::{get, post};
-use std::sync::Arc;
+use axum::routing::{delete, get, post};
+use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +58,10 @@ pub struct AppState {
     pub query_slots: Arc<tokio::sync::Semaphore>,
     /// Full-text search; `None` until [`AppState::with_search`].
     pub search: Option<SearchIndex>,
+    /// None when the ops database could not be opened (logged at start; crawl routes answer 503).
+    pub crawler: Option<Arc<Crawler>>,
+    /// Set by [`serve`] once the crawl schedules run.
+    pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
 }
 
 impl AppState {
@@ -60,7 +71,16 @@ impl AppState {
             max_rows: config.sparql.max_rows,
             max_query_bytes: config.sparql.max_query_bytes,
         };
+        let crawler = match Crawler::new(graph.clone(), &config) {
+            Ok(crawler) => Some(Arc::new(crawler)),
+            Err(error) => {
+                tracing::error!(%error, "crawler unavailable");
+                None
+            }
+        };
         Self {
+            crawler,
+            scheduler: Arc::new(OnceLock::new()),
             engine: Engine::new(graph, limits),
             query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
             saved: Arc::new(saved),
@@ -117,6 +137,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
+        .route(
+            "/api/sources",
+            get(tracking::list_sources).post(tracking::add_source),
+        )
+        .route("/api/sources/{id}", delete(tracking::remove_source))
+        .route("/api/sources/{id}/pause", post(tracking::pause_source))
+        .route("/api/sources/{id}/resume", post(tracking::resume_source))
+        .route("/api/crawl", post(tracking::crawl))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {
@@ -137,11 +165,38 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
         .search
         .as_ref()
         .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
+    start_schedules(&state).await;
     let app = router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Starts the crawl schedules when enabled; a failure is logged, the server still serves.
+async fn start_schedules(state: &AppState) {
+    let Some(crawler) = state.crawler.clone() else {
+        return;
+    };
+    if !state.config.crawl.schedule {
+        tracing::info!("crawl schedules off (crawl.schedule = false)");
+        return;
+    }
+    let for_reports = state.clone();
+    let on_report: crate::schedule::OnReport = Arc::new(move |report| {
+        let state = for_reports.clone();
+        Box::pin(async move {
+            if let Some(revision) = report.revision {
+                state.after_graph_change(revision).await;
+            }
+        })
+    });
+    match crate::schedule::Scheduler::start(crawler, on_report).await {
+        Ok(scheduler) => {
+            let _ = state.scheduler.set(Arc::new(scheduler));
+        }
+        Err(error) => tracing::error!(%error, "crawl schedules not started"),
+    }
 }
 
 /// Binds the configured address.

@@ -35,6 +35,8 @@ impl TestServer {
         // Debug builds run RocksDB's C++ unoptimised; analyst queries that take well under a
         // second in release can take several here. Tests of the limit itself set their own.
         config.sparql.timeout_secs = 60;
+        // No cron-driven crawling of the seeded (public) sources during tests.
+        config.crawl.schedule = false;
         configure(&mut config);
         let (graph, report) = crosswalk::open_graph(&config).expect("open graph");
         assert!(report.errors.is_empty(), "seed errors: {:?}", report.errors);

@@ -1,0 +1,666 @@
+//! Crawl orchestration: fetch → extract → snapshot → diff → graph, for one source or all.
+//!
+//! Entry points: [`Crawler::crawl_source`] and [`Crawler::crawl_all`], each returning a
+//! [`CrawlReport`] per source. Every attempt is recorded as a `cw:Fetch` activity. Only a
+//! successful fetch whose extraction differs from the stored one replaces the source graph and
+//! records change events, all in one graph transaction; failures, 304s and unchanged content
+//! leave it untouched. Transient failures are rescheduled with exponential backoff and jitter
+//! (never less than the server's Retry-After) in the ops database.
+
+mod changes;
+mod record;
+
+use crate::diff;
+use crate::extract::{self, Document, ExtractOptions};
+use crate::fetch::{self, FetchError, FetchSettings, Fetcher, Response, Validators};
+use crate::graph::names::{self, ID};
+use crate::graph::{Graph, GraphError};
+use crate::ops::{Ops, OpsError, SourceState};
+use crate::snapshot::{self, SnapshotError, SnapshotStore};
+use crate::source::{self, Format, Source, SourceError};
+use futures_util::StreamExt;
+use oxigraph::model::{NamedNode, Quad};
+use record::FetchRecord;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Backoff: 60 s × 2^(attempt−1), ±20 % jitter, capped at six hours.
+const BACKOFF_BASE_SECS: u64 = 60;
+const BACKOFF_CAP_SECS: u64 = 6 * 3600;
+/// Sources crawled at once by `crawl_all` (per-host politeness still applies).
+const PARALLEL_SOURCES: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+impl From<oxigraph::store::StorageError> for CrawlError {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        Self::Graph(GraphError::Storage(e))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// First successful fetch: the baseline is established.
+    Fetched,
+    /// 304, identical bytes, or an identical extraction.
+    Unchanged,
+    /// Provision-level changes were recorded.
+    Changed,
+    /// Nothing usable; see the reason. Transient failures are rescheduled.
+    Failed,
+    /// Not attempted: the source is backing off until its next attempt time.
+    Deferred,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fetched => "fetched",
+            Self::Unchanged => "unchanged",
+            Self::Changed => "changed",
+            Self::Failed => "failed",
+            Self::Deferred => "deferred",
+        }
+    }
+}
+
+/// What happened to one source.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlReport {
+    pub source: String,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub provisions: usize,
+    pub obligations: usize,
+    /// Change events recorded (material or editorial); the baseline counts as one.
+    pub changes: usize,
+    pub material_changes: usize,
+    /// Next attempt time (RFC 3339) when a transient failure was rescheduled.
+    pub next_attempt_at: Option<String>,
+    pub retry_count: u32,
+    /// Graph revision after this crawl's last write.
+    #[serde(skip)]
+    pub revision: Option<u64>,
+}
+
+impl CrawlReport {
+    fn new(source: &str, outcome: Outcome) -> Self {
+        Self {
+            source: source.to_owned(),
+            outcome,
+            reason: None,
+            http_status: None,
+            final_url: None,
+            provisions: 0,
+            obligations: 0,
+            changes: 0,
+            material_changes: 0,
+            next_attempt_at: None,
+            retry_count: 0,
+            revision: None,
+        }
+    }
+}
+
+pub struct Crawler {
+    graph: Graph,
+    ops: Ops,
+    fetcher: Fetcher,
+    snapshots: SnapshotStore,
+    max_attempts: u32,
+    /// The child process PDFs are parsed in (default: this executable's `extract-pdf`).
+    pdf: extract::PdfSandbox,
+    /// Sources being crawled now: a second request for one of them is refused, not queued.
+    in_flight: Mutex<HashSet<String>>,
+}
+
+impl Crawler {
+    pub fn new(graph: Graph, config: &crate::config::Config) -> Result<Self, CrawlError> {
+        let ops = Ops::open_in(&config.data_dir)?;
+        let settings = FetchSettings::from_config(&config.crawl)?;
+        Ok(Self {
+            graph,
+            fetcher: Fetcher::new(settings, ops.clone()),
+            ops,
+            snapshots: SnapshotStore::in_data_dir(&config.data_dir),
+            max_attempts: config.crawl.max_attempts.max(1),
+            pdf: extract::PdfSandbox::default(),
+            in_flight: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Uses another program for the PDF sandbox (tests and benchmarks run outside the
+    /// `crosswalk` binary, so they name it).
+    pub fn with_pdf_sandbox(mut self, sandbox: extract::PdfSandbox) -> Self {
+        self.pdf = sandbox;
+        self
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn ops(&self) -> &Ops {
+        &self.ops
+    }
+
+    /// Crawls every enabled source; `on_done` sees each report as it completes.
+    pub async fn crawl_all(
+        &self,
+        mut on_done: impl FnMut(&CrawlReport),
+    ) -> Result<Vec<CrawlReport>, CrawlError> {
+        let sources: Vec<Source> = source::list(&self.graph)?
+            .into_iter()
+            .filter(|s| s.enabled)
+            .collect();
+        let mut reports = Vec::with_capacity(sources.len());
+        let mut stream = futures_util::stream::iter(sources)
+            .map(|s| async move { self.crawl(&s).await })
+            .buffer_unordered(PARALLEL_SOURCES);
+        while let Some(report) = stream.next().await {
+            on_done(&report);
+            reports.push(report);
+        }
+        reports.sort_by(|a, b| a.source.cmp(&b.source));
+        Ok(reports)
+    }
+
+    /// Crawls one source by id (paused sources too: an explicit request overrides the pause).
+    pub async fn crawl_source(&self, id: &str) -> Result<CrawlReport, CrawlError> {
+        let source = source::get(&self.graph, id)?;
+        Ok(self.crawl(&source).await)
+    }
+
+    async fn crawl(&self, source: &Source) -> CrawlReport {
+        {
+            let mut busy = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            if !busy.insert(source.id.clone()) {
+                let mut report = CrawlReport::new(&source.id, Outcome::Deferred);
+                report.reason = Some("a crawl of this source is already running".into());
+                return report;
+            }
+        }
+        let result = self.crawl_inner(source).await;
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&source.id);
+        result.unwrap_or_else(|error| {
+            tracing::error!(source = %source.id, %error, "crawl failed internally");
+            let mut report = CrawlReport::new(&source.id, Outcome::Failed);
+            report.reason = Some(format!("internal error: {error}"));
+            report
+        })
+    }
+
+    async fn crawl_inner(&self, source: &Source) -> Result<CrawlReport, CrawlError> {
+        let now = chrono::Utc::now();
+        let mut state = self.ops.state(&source.id)?;
+        if let Some(next) = state.next_attempt_at.filter(|&t| t > now.timestamp()) {
+            let mut report = CrawlReport::new(&source.id, Outcome::Deferred);
+            report.reason = Some(format!(
+                "backing off after {}; next attempt at {}",
+                state
+                    .last_reason
+                    .as_deref()
+                    .unwrap_or("a transient failure"),
+                rfc3339(next)
+            ));
+            report.next_attempt_at = Some(rfc3339(next));
+            report.retry_count = state.retry_count;
+            return Ok(report);
+        }
+        let started = now;
+        let url = match url::Url::parse(&source.url) {
+            Ok(url) => url,
+            Err(e) => {
+                let error = FetchError::BadUrl(e.to_string());
+                return self
+                    .failed(
+                        source,
+                        &mut state,
+                        started,
+                        None,
+                        error.to_string(),
+                        false,
+                        None,
+                    )
+                    .await;
+            }
+        };
+        // Validators only help when the content they vouch for is still stored.
+        let validators = if state.raw_sha.is_some() {
+            Validators {
+                etag: state.etag.clone(),
+                last_modified: state.last_modified.clone(),
+            }
+        } else {
+            Validators::default()
+        };
+        let page = match self.fetcher.fetch(&url, &validators).await {
+            Err(error) => {
+                let transient = error.is_transient();
+                let retry_after = error.retry_after();
+                let status = match &error {
+                    FetchError::Http { status, .. } => Some(*status),
+                    _ => None,
+                };
+                return self
+                    .failed(
+                        source,
+                        &mut state,
+                        started,
+                        status,
+                        error.to_string(),
+                        transient,
+                        retry_after,
+                    )
+                    .await;
+            }
+            Ok(Response::NotModified(not_modified)) => {
+                return self
+                    .unchanged_304(source, &mut state, started, not_modified)
+                    .await;
+            }
+            Ok(Response::Body(page)) => page,
+        };
+        self.process(source, &mut state, started, page).await
+    }
+
+    async fn unchanged_304(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        nm: fetch::NotModified,
+    ) -> Result<CrawlReport, CrawlError> {
+        // A 304 carries the validators a 200 would have had; keep the old ones if it omits them.
+        state.etag = nm.validators.etag.or(state.etag.take());
+        state.last_modified = nm.validators.last_modified.or(state.last_modified.take());
+        let raw = state.raw_sha.clone();
+        let text = state.text_sha.clone();
+        let record = FetchRecord {
+            iri: fetch_iri(&source.id, started),
+            source,
+            started,
+            ended: chrono::Utc::now(),
+            http_status: Some(304),
+            etag: state.etag.as_deref(),
+            last_modified: state.last_modified.as_deref(),
+            final_url: Some(nm.final_url.as_str()),
+            bytes: None,
+            outcome: Outcome::Unchanged,
+            reason: None,
+            snapshot: raw.as_deref().map(|r| (r, text.as_deref())),
+        };
+        let quads = record::fetch_quads(&record);
+        let revision = self.write(quads).await?;
+        self.settle(state, Outcome::Unchanged, None)?;
+        let mut report = CrawlReport::new(&source.id, Outcome::Unchanged);
+        report.http_status = Some(304);
+        report.final_url = Some(nm.final_url.to_string());
+        report.revision = Some(revision);
+        Ok(report)
+    }
+
+    async fn process(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        page: fetch::Page,
+    ) -> Result<CrawlReport, CrawlError> {
+        let raw_sha = snapshot::sha256_hex(&page.body);
+        let extract_key = snapshot::sha256_hex(
+            format!(
+                "{raw_sha}|{}|{:?}|{:?}|{:?}",
+                extract::EXTRACTOR_VERSION,
+                source.include_selector,
+                source.exclude_selector,
+                source.language
+            )
+            .as_bytes(),
+        );
+        let status = Some(page.status);
+        let is_pdf = page.body.starts_with(b"%PDF-")
+            || page
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/pdf"));
+        if source.format == Format::Pdf && !is_pdf {
+            let reason =
+                "expected a PDF but the server sent another document (landing or login page?)"
+                    .to_owned();
+            return self
+                .failed(source, state, started, status, reason, false, None)
+                .await;
+        }
+        let same_input = state.extract_key.as_deref() == Some(extract_key.as_str());
+        let document = if is_pdf {
+            Document::Pdf(page.body.clone())
+        } else {
+            let (text, _) = fetch::charset::decode_html(&page.body, page.content_type.as_deref());
+            Document::Html(text)
+        };
+        let options = ExtractOptions {
+            include_selector: source.include_selector.clone(),
+            exclude_selector: source.exclude_selector.clone(),
+            language: source.language.clone(),
+            pdf: self.pdf.clone(),
+        };
+        let extracted = if same_input {
+            None
+        } else {
+            let result = tokio::task::spawn_blocking(move || extract::extract(&document, &options))
+                .await
+                .map_err(|e| CrawlError::Task(e.to_string()))?;
+            match result {
+                Ok(extracted)
+                    if extracted.provisions.is_empty() && extracted.text.trim().is_empty() =>
+                {
+                    let reason = extract::ExtractError::Empty.to_string();
+                    return self
+                        .failed(source, state, started, status, reason, false, None)
+                        .await;
+                }
+                Ok(extracted) => Some(extracted),
+                Err(error) => {
+                    let reason = format!("extraction: {error}");
+                    return self
+                        .failed(source, state, started, status, reason, false, None)
+                        .await;
+                }
+            }
+        };
+        state.etag = page.validators.etag.clone();
+        state.last_modified = page.validators.last_modified.clone();
+        let Some(extracted) = extracted else {
+            // Byte-identical body under the same extraction rules: nothing can have changed.
+            return self
+                .record_unchanged(source, state, started, &page, raw_sha, 0, 0)
+                .await;
+        };
+        let (raw, text) = (page.body.clone(), extracted.text.clone());
+        let store = self.snapshots.clone();
+        let (raw_sha, text_sha) = tokio::task::spawn_blocking(move || {
+            Ok::<_, SnapshotError>((store.put(&raw)?, store.put(text.as_bytes())?))
+        })
+        .await
+        .map_err(|e| CrawlError::Task(e.to_string()))??;
+        let previous = changes::previous(&self.graph, &source.id)?;
+        let current = changes::current(&extracted);
+        let changes = diff::diff(&previous, &current);
+        let counts = (extracted.provisions.len(), extracted.obligations.len());
+        if !previous.is_empty() && changes.is_empty() {
+            state.text_sha = Some(text_sha.clone());
+            state.extract_key = Some(extract_key);
+            return self
+                .record_unchanged(source, state, started, &page, raw_sha, counts.0, counts.1)
+                .await;
+        }
+        let baseline = previous.is_empty();
+        let outcome = if baseline {
+            Outcome::Fetched
+        } else {
+            Outcome::Changed
+        };
+        let fetch_iri = fetch_iri(&source.id, started);
+        let ended = chrono::Utc::now();
+        let mut quads = record::fetch_quads(&FetchRecord {
+            iri: fetch_iri.clone(),
+            source,
+            started,
+            ended,
+            http_status: status,
+            etag: state.etag.as_deref(),
+            last_modified: state.last_modified.as_deref(),
+            final_url: Some(page.final_url.as_str()),
+            bytes: Some(page.body.len()),
+            outcome,
+            reason: None,
+            snapshot: Some((&raw_sha, Some(&text_sha))),
+        });
+        let snapshot_iri = record::snapshot_iri(&raw_sha);
+        let store = self.graph.store().clone();
+        let is_curated = move |iri: &NamedNode| changes::is_curated(&store, iri);
+        let content = record::content_quads(source, &extracted, &snapshot_iri, &is_curated);
+        let recorded = changes::record(
+            &self.graph,
+            &changes::Context {
+                source,
+                fetch: &fetch_iri,
+                at: ended,
+                event_base: format!("{ID}change/{}/{}", source.id, stamp(started)),
+                from_snapshot: state.raw_sha.as_deref(),
+                to_snapshot: &raw_sha,
+            },
+            (!baseline).then_some(changes.as_slice()),
+            counts,
+        )?;
+        quads.extend(recorded.quads);
+        let (events, material) = (recorded.events, recorded.material);
+        let graph_name = names::source_graph(&source.id);
+        let graph = self.graph.clone();
+        let revision = tokio::task::spawn_blocking(move || {
+            graph.write(|t| {
+                t.clear_graph(graph_name.as_ref())?;
+                for quad in content.iter().chain(quads.iter()) {
+                    t.insert(quad);
+                }
+                Ok::<_, CrawlError>(())
+            })
+        })
+        .await
+        .map_err(|e| CrawlError::Task(e.to_string()))??;
+        state.raw_sha = Some(raw_sha);
+        state.text_sha = Some(text_sha);
+        state.extract_key = Some(extract_key);
+        self.settle(state, outcome, None)?;
+        let mut report = CrawlReport::new(&source.id, outcome);
+        report.http_status = status;
+        report.final_url = Some(page.final_url.to_string());
+        report.provisions = counts.0;
+        report.obligations = counts.1;
+        report.changes = events;
+        report.material_changes = material;
+        report.revision = Some(revision);
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_unchanged(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        page: &fetch::Page,
+        raw_sha: String,
+        provisions: usize,
+        obligations: usize,
+    ) -> Result<CrawlReport, CrawlError> {
+        let store = self.snapshots.clone();
+        let body = page.body.clone();
+        let raw_sha = tokio::task::spawn_blocking(move || store.put(&body))
+            .await
+            .map_err(|e| CrawlError::Task(e.to_string()))?
+            .unwrap_or(raw_sha);
+        let text = state.text_sha.clone();
+        let quads = record::fetch_quads(&FetchRecord {
+            iri: fetch_iri(&source.id, started),
+            source,
+            started,
+            ended: chrono::Utc::now(),
+            http_status: Some(page.status),
+            etag: state.etag.as_deref(),
+            last_modified: state.last_modified.as_deref(),
+            final_url: Some(page.final_url.as_str()),
+            bytes: Some(page.body.len()),
+            outcome: Outcome::Unchanged,
+            reason: None,
+            snapshot: Some((&raw_sha, text.as_deref())),
+        });
+        let revision = self.write(quads).await?;
+        state.raw_sha = Some(raw_sha);
+        self.settle(state, Outcome::Unchanged, None)?;
+        let mut report = CrawlReport::new(&source.id, Outcome::Unchanged);
+        report.http_status = Some(page.status);
+        report.final_url = Some(page.final_url.to_string());
+        report.provisions = provisions;
+        report.obligations = obligations;
+        report.revision = Some(revision);
+        Ok(report)
+    }
+
+    /// Records a failure; transient ones are rescheduled with backoff (never before Retry-After).
+    #[allow(clippy::too_many_arguments)]
+    async fn failed(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        http_status: Option<u16>,
+        reason: String,
+        transient: bool,
+        retry_after: Option<Duration>,
+    ) -> Result<CrawlReport, CrawlError> {
+        let mut reason = reason;
+        let mut next = None;
+        if transient {
+            state.retry_count += 1;
+            if state.retry_count >= self.max_attempts {
+                reason.push_str(&format!(
+                    " (gave up after {} attempts; next try at the regular schedule)",
+                    state.retry_count
+                ));
+                state.retry_count = 0;
+            } else {
+                let wait = backoff(state.retry_count).max(retry_after.unwrap_or_default());
+                let at = chrono::Utc::now().timestamp() + wait.as_secs() as i64;
+                reason.push_str(&format!(
+                    " (attempt {} of {}; retry scheduled at {})",
+                    state.retry_count,
+                    self.max_attempts,
+                    rfc3339(at)
+                ));
+                next = Some(at);
+            }
+        } else {
+            state.retry_count = 0;
+        }
+        let quads = record::fetch_quads(&FetchRecord {
+            iri: fetch_iri(&source.id, started),
+            source,
+            started,
+            ended: chrono::Utc::now(),
+            http_status,
+            etag: None,
+            last_modified: None,
+            final_url: None,
+            bytes: None,
+            outcome: Outcome::Failed,
+            reason: Some(&reason),
+            snapshot: None,
+        });
+        let revision = self.write(quads).await?;
+        state.next_attempt_at = next;
+        state.last_outcome = Some(Outcome::Failed.as_str().into());
+        state.last_reason = Some(reason.clone());
+        state.last_fetch_at = Some(started.timestamp());
+        self.ops.save_state(state)?;
+        tracing::warn!(source = %source.id, %reason, "fetch failed");
+        let mut report = CrawlReport::new(&source.id, Outcome::Failed);
+        report.http_status = http_status;
+        report.reason = Some(reason);
+        report.next_attempt_at = next.map(rfc3339);
+        report.retry_count = state.retry_count;
+        report.revision = Some(revision);
+        Ok(report)
+    }
+
+    fn settle(
+        &self,
+        state: &mut SourceState,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) -> Result<(), CrawlError> {
+        state.retry_count = 0;
+        state.next_attempt_at = None;
+        state.last_outcome = Some(outcome.as_str().into());
+        state.last_reason = reason;
+        state.last_fetch_at = Some(chrono::Utc::now().timestamp());
+        self.ops.save_state(state)?;
+        Ok(())
+    }
+
+    async fn write(&self, quads: Vec<Quad>) -> Result<u64, CrawlError> {
+        let graph = self.graph.clone();
+        tokio::task::spawn_blocking(move || {
+            graph.write(|t| {
+                for quad in &quads {
+                    t.insert(quad);
+                }
+                Ok::<_, CrawlError>(())
+            })
+        })
+        .await
+        .map_err(|e| CrawlError::Task(e.to_string()))?
+    }
+}
+
+/// 60 s, 120 s, 240 s … ±20 %, at most six hours.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_BASE_SECS.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
+    let capped = base.min(BACKOFF_CAP_SECS) as f64;
+    Duration::from_secs_f64(capped * (0.8 + 0.4 * fastrand::f64()))
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{}-{:04x}",
+        t.format("%Y%m%dT%H%M%S%.6fZ"),
+        fastrand::u16(..)
+    )
+}
+
+fn fetch_iri(source: &str, started: chrono::DateTime<chrono::Utc>) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ID}fetch/{source}/{}", stamp(started)))
+}
+
+fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = backoff(1).as_secs_f64();
+        assert!((48.0..=72.0).contains(&first), "{first}");
+        let third = backoff(3).as_secs_f64();
+        assert!((192.0..=288.0).contains(&third), "{third}");
+        assert!(backoff(40).as_secs() <= BACKOFF_CAP_SECS * 6 / 5);
+    }
+}

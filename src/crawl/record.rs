@@ -1,0 +1,320 @@
+//! RDF for what a crawl produced: the fetch activity and snapshot (PROV), the source's extracted
+//! provisions and candidate requirements, and change events.
+
+use super::Outcome;
+use crate::extract::{Deontic, Extracted};
+use crate::graph::names::{self, ID};
+use crate::source::Source;
+use oxigraph::model::vocab::{rdf, rdfs, xsd};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
+
+const PROV: &str = "http://www.w3.org/ns/prov#";
+const DCTERMS: &str = "http://purl.org/dc/terms/";
+const ELI_PART_OF: &str = "http://data.europa.eu/eli/ontology#is_part_of";
+
+pub fn prov(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{PROV}{local}"))
+}
+
+pub fn dcterms(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{DCTERMS}{local}"))
+}
+
+/// Quads for one named graph.
+pub struct Quads {
+    graph: GraphName,
+    pub quads: Vec<Quad>,
+}
+
+impl Quads {
+    pub fn new(graph: impl Into<GraphName>) -> Self {
+        Self {
+            graph: graph.into(),
+            quads: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, s: &NamedNode, p: NamedNode, o: impl Into<Term>) {
+        self.quads
+            .push(Quad::new(s.clone(), p, o.into(), self.graph.clone()));
+    }
+
+    pub fn text(&mut self, s: &NamedNode, p: NamedNode, value: &str) {
+        self.add(s, p, Literal::new_simple_literal(value));
+    }
+
+    pub fn typed(
+        &mut self,
+        s: &NamedNode,
+        p: NamedNode,
+        value: impl Into<String>,
+        datatype: oxigraph::model::NamedNodeRef<'_>,
+    ) {
+        self.add(s, p, Literal::new_typed_literal(value, datatype));
+    }
+}
+
+pub fn now_literal(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn snapshot_iri(sha: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ID}snapshot/{sha}"))
+}
+
+/// Stable: the same provision identifier gives the same IRI on every crawl.
+pub fn provision_iri(source: &str, provision: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ID}extracted/{source}/{}", iri_safe(provision)))
+}
+
+fn requirement_iri(source: &str, provision: &str, n: usize) -> NamedNode {
+    NamedNode::new_unchecked(format!(
+        "{ID}extracted/{source}/{}/req-{n}",
+        iri_safe(provision)
+    ))
+}
+
+/// The curated provision an extracted one corresponds to, by the shared identifier convention
+/// (`…/provision/{instrument}/{id}`).
+pub fn curated_candidate(source: &Source, provision: &str) -> Option<NamedNode> {
+    let instrument = source.instrument.as_deref()?;
+    let slug = instrument.strip_prefix(&format!("{ID}instrument/"))?;
+    Some(NamedNode::new_unchecked(format!(
+        "{ID}provision/{slug}/{}",
+        iri_safe(provision)
+    )))
+}
+
+fn iri_safe(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+pub fn deontic_iri(strength: Deontic) -> NamedNode {
+    names::cw(match strength {
+        Deontic::Must => "must",
+        Deontic::MustNot => "mustNot",
+        Deontic::Should => "should",
+        Deontic::May => "may",
+    })
+}
+
+/// What one fetch did, for its PROV record.
+pub struct FetchRecord<'a> {
+    pub iri: NamedNode,
+    pub source: &'a Source,
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub ended: chrono::DateTime<chrono::Utc>,
+    pub http_status: Option<u16>,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+    pub final_url: Option<&'a str>,
+    pub bytes: Option<usize>,
+    pub outcome: Outcome,
+    pub reason: Option<&'a str>,
+    /// (raw SHA-256, text SHA-256) of the snapshot this fetch generated or confirmed.
+    pub snapshot: Option<(&'a str, Option<&'a str>)>,
+}
+
+pub fn fetch_quads(r: &FetchRecord<'_>) -> Vec<Quad> {
+    let mut q = Quads::new(names::FETCHES_GRAPH);
+    let s = &r.iri;
+    let source = NamedNode::new_unchecked(&r.source.iri);
+    q.add(s, rdf::TYPE.into_owned(), names::cw("Fetch"));
+    q.add(s, rdf::TYPE.into_owned(), prov("Activity"));
+    q.add(s, prov("used"), source.clone());
+    q.add(s, names::cw("source"), source.clone());
+    q.typed(
+        s,
+        prov("startedAtTime"),
+        now_literal(r.started),
+        xsd::DATE_TIME,
+    );
+    q.typed(s, prov("endedAtTime"), now_literal(r.ended), xsd::DATE_TIME);
+    let ms = (r.ended - r.started).num_milliseconds().max(0);
+    q.typed(s, names::cw("durationMs"), ms.to_string(), xsd::INTEGER);
+    if let Some(status) = r.http_status {
+        q.typed(s, names::cw("httpStatus"), status.to_string(), xsd::INTEGER);
+    }
+    if let Some(etag) = r.etag {
+        q.text(s, names::cw("etag"), etag);
+    }
+    if let Some(lm) = r.last_modified {
+        q.text(s, names::cw("lastModified"), lm);
+    }
+    if let Some(url) = r.final_url.and_then(|u| NamedNode::new(u).ok()) {
+        q.add(s, names::cw("finalUrl"), url);
+    }
+    if let Some(bytes) = r.bytes {
+        q.typed(s, names::cw("bytes"), bytes.to_string(), xsd::INTEGER);
+    }
+    q.text(
+        s,
+        names::cw("extractorVersion"),
+        crate::extract::EXTRACTOR_VERSION,
+    );
+    q.text(s, names::cw("outcome"), r.outcome.as_str());
+    if let Some(reason) = r.reason {
+        q.text(s, names::cw("failureReason"), reason);
+    }
+    if let Some((raw, text)) = r.snapshot {
+        let snap = snapshot_iri(raw);
+        q.add(s, prov("generated"), snap.clone());
+        q.add(&snap, rdf::TYPE.into_owned(), names::cw("Snapshot"));
+        q.add(&snap, rdf::TYPE.into_owned(), prov("Entity"));
+        q.text(&snap, names::cw("sha256"), raw);
+        if let Some(text) = text {
+            q.text(&snap, names::cw("textSha256"), text);
+        }
+        q.add(&snap, names::cw("source"), source);
+        q.add(&snap, prov("wasGeneratedBy"), s.clone());
+    }
+    q.quads
+}
+
+/// The source graph's new content: provisions and candidate requirements, all marked extracted.
+pub fn content_quads(
+    source: &Source,
+    extracted: &Extracted,
+    snapshot: &NamedNode,
+    curated: &dyn Fn(&NamedNode) -> bool,
+) -> Vec<Quad> {
+    let mut q = Quads::new(names::source_graph(&source.id));
+    let instrument = source
+        .instrument
+        .as_deref()
+        .and_then(|i| NamedNode::new(i).ok());
+    let jurisdiction = source
+        .jurisdiction
+        .as_deref()
+        .and_then(|j| NamedNode::new(j).ok());
+    let common = |q: &mut Quads, s: &NamedNode| {
+        q.add(s, names::cw("origin"), names::cw("Extracted"));
+        q.add(s, prov("wasDerivedFrom"), snapshot.clone());
+        q.add(
+            s,
+            names::cw("source"),
+            NamedNode::new_unchecked(&source.iri),
+        );
+        if let Some(i) = &instrument {
+            q.add(s, names::cw("instrument"), i.clone());
+        }
+        if let Some(j) = &jurisdiction {
+            q.add(s, names::cw("jurisdiction"), j.clone());
+        }
+    };
+    for p in &extracted.provisions {
+        let s = provision_iri(&source.id, &p.id);
+        q.add(&s, rdf::TYPE.into_owned(), names::cw("Provision"));
+        q.text(&s, dcterms("identifier"), &p.id);
+        q.text(&s, names::cw("ref"), &p.label);
+        q.text(&s, names::cw("provisionType"), &p.kind);
+        if let Some(title) = &p.title {
+            q.text(&s, dcterms("title"), title);
+        }
+        q.text(&s, names::cw("text"), &p.text);
+        q.typed(&s, names::cw("order"), p.order.to_string(), xsd::INTEGER);
+        if let Some(parent) = &p.parent {
+            q.add(
+                &s,
+                NamedNode::new_unchecked(ELI_PART_OF),
+                provision_iri(&source.id, parent),
+            );
+        }
+        if let Some(curated_iri) = curated_candidate(source, &p.id).filter(|c| curated(c)) {
+            q.add(&s, names::cw("correspondsTo"), curated_iri);
+        }
+        common(&mut q, &s);
+    }
+    let mut per_provision: std::collections::HashMap<&str, usize> = Default::default();
+    for o in &extracted.obligations {
+        let n = per_provision.entry(o.provision.as_str()).or_default();
+        *n += 1;
+        let s = requirement_iri(&source.id, &o.provision, *n);
+        q.add(&s, rdf::TYPE.into_owned(), names::cw("Requirement"));
+        q.add(
+            &s,
+            names::cw("provision"),
+            provision_iri(&source.id, &o.provision),
+        );
+        q.text(&s, names::cw("text"), &o.sentence);
+        q.add(&s, names::cw("deonticStrength"), deontic_iri(o.strength));
+        q.text(
+            &s,
+            rdfs::COMMENT.into_owned(),
+            &format!("deontic marker: {}", o.marker),
+        );
+        for role in &o.addressees {
+            q.add(
+                &s,
+                names::cw("addressee"),
+                NamedNode::new_unchecked(format!("{ID}role/{}", iri_safe(role))),
+            );
+        }
+        q.typed(
+            &s,
+            names::cw("confidence"),
+            format!("{:.2}", o.confidence.clamp(0.0, 1.0)),
+            xsd::DECIMAL,
+        );
+        q.add(&s, names::cw("reviewStatus"), names::cw("draft"));
+        common(&mut q, &s);
+    }
+    q.quads
+}
+
+/// One change event in the changes graph.
+pub struct EventRecord<'a> {
+    pub iri: NamedNode,
+    pub source: &'a Source,
+    pub kind: &'a str,
+    pub material: bool,
+    pub detail: &'a str,
+    pub affects: Vec<NamedNode>,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub from_snapshot: Option<&'a str>,
+    pub to_snapshot: &'a str,
+    pub fetch: &'a NamedNode,
+}
+
+pub fn event_quads(e: &EventRecord<'_>) -> Vec<Quad> {
+    let mut q = Quads::new(names::CHANGES_GRAPH);
+    let s = &e.iri;
+    q.add(s, rdf::TYPE.into_owned(), names::cw("ChangeEvent"));
+    q.add(s, rdf::TYPE.into_owned(), prov("Entity"));
+    q.text(s, names::cw("changeKind"), e.kind);
+    q.typed(
+        s,
+        names::cw("material"),
+        e.material.to_string(),
+        xsd::BOOLEAN,
+    );
+    q.add(
+        s,
+        names::cw("source"),
+        NamedNode::new_unchecked(&e.source.iri),
+    );
+    for a in &e.affects {
+        q.add(s, names::cw("affects"), a.clone());
+    }
+    q.typed(
+        s,
+        prov("generatedAtTime"),
+        now_literal(e.at),
+        xsd::DATE_TIME,
+    );
+    if let Some(from) = e.from_snapshot {
+        q.add(s, prov("wasDerivedFrom"), snapshot_iri(from));
+    }
+    q.add(s, prov("wasDerivedFrom"), snapshot_iri(e.to_snapshot));
+    q.add(s, prov("wasGeneratedBy"), e.fetch.clone());
+    q.text(s, rdfs::COMMENT.into_owned(), e.detail);
+    q.quads
+}

@@ -1,0 +1,129 @@
+//! robots.txt per RFC 9309: fetched per origin, cached in the ops database for at most 24 h,
+//! 4xx = allow all, 5xx or unreachable = disallow all (keeping a previous good copy for up to 30
+//! days), 429 = try again later. Parsing and longest-match rules come from texting_robots.
+
+use super::{FetchError, Fetcher, Request};
+use crate::ops::RobotsEntry;
+use texting_robots::Robot;
+use url::Url;
+
+/// RFC 9309 §2.5: parse at least 500 KiB; we read no more.
+const ROBOTS_CAP: u64 = 500 * 1024;
+/// RFC 9309 §2.4: a cached copy SHOULD NOT be used for more than 24 h.
+const TTL_SECS: i64 = 24 * 3600;
+/// An "unreachable" answer is retried sooner than a good one.
+const UNREACHABLE_TTL_SECS: i64 = 3600;
+/// How long a good copy may stand in for an unreachable robots.txt.
+const STALE_OK_SECS: i64 = 30 * 24 * 3600;
+
+/// What robots.txt says about one URL.
+pub struct Verdict {
+    pub allowed: bool,
+    /// Crawl-delay for our agent, in seconds, if any.
+    pub delay: Option<f32>,
+    /// The origin could not serve robots.txt (5xx or network): everything is disallowed.
+    pub unreachable: bool,
+}
+
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+impl Fetcher {
+    pub(super) async fn robots_verdict(&self, url: &Url) -> Result<Verdict, FetchError> {
+        let origin = origin(url);
+        let now = chrono::Utc::now().timestamp();
+        let cached = self.ops.robots(&origin)?;
+        let fresh = cached.as_ref().filter(|e| {
+            let ttl = if e.status == "unreachable" {
+                UNREACHABLE_TTL_SECS
+            } else {
+                TTL_SECS
+            };
+            now - e.fetched_at < ttl
+        });
+        let entry = match fresh {
+            Some(entry) => entry.clone(),
+            None => {
+                let fetched = self.fetch_robots(url, now).await?;
+                match (&fetched.status[..], cached) {
+                    // Keep using a recent good copy while the origin is unreachable.
+                    ("unreachable", Some(old))
+                        if old.status == "ok" && now - old.fetched_at < STALE_OK_SECS =>
+                    {
+                        old
+                    }
+                    _ => {
+                        self.ops.put_robots(&origin, &fetched)?;
+                        fetched
+                    }
+                }
+            }
+        };
+        Ok(self.judge(&entry, url))
+    }
+
+    fn judge(&self, entry: &RobotsEntry, url: &Url) -> Verdict {
+        match entry.status.as_str() {
+            "ok" => match Robot::new(&self.settings.agent_token, &entry.body) {
+                Ok(robot) => Verdict {
+                    allowed: robot.allowed(url.as_str()),
+                    delay: robot.delay,
+                    unreachable: false,
+                },
+                // An unparseable file restricts nothing (RFC 9309 §2.2: ignore invalid lines).
+                Err(_) => Verdict {
+                    allowed: true,
+                    delay: None,
+                    unreachable: false,
+                },
+            },
+            "unavailable" => Verdict {
+                allowed: true,
+                delay: None,
+                unreachable: false,
+            },
+            _ => Verdict {
+                allowed: false,
+                delay: None,
+                unreachable: true,
+            },
+        }
+    }
+
+    async fn fetch_robots(&self, url: &Url, now: i64) -> Result<RobotsEntry, FetchError> {
+        let robots_url = url
+            .join("/robots.txt")
+            .map_err(|e| FetchError::BadUrl(e.to_string()))?;
+        let request = Request {
+            url: robots_url,
+            etag: None,
+            last_modified: None,
+            cap: ROBOTS_CAP,
+            check_robots: false,
+            truncate_at_cap: true,
+        };
+        let entry = |status: &str, body: Vec<u8>| RobotsEntry {
+            status: status.into(),
+            body,
+            fetched_at: now,
+        };
+        // Boxed: `get` checks robots.txt, which may fetch robots.txt (without the check).
+        match Box::pin(self.get(request)).await {
+            Ok(super::Response::Body(body)) => Ok(entry("ok", body.body)),
+            Ok(super::Response::NotModified(_)) => Ok(entry("unavailable", Vec::new())),
+            Err(FetchError::Http { status: 429, .. }) => Err(FetchError::RobotsUnreachable(
+                "robots.txt answered 429 Too Many Requests".into(),
+            )),
+            Err(FetchError::Http { status, .. }) if (400..500).contains(&status) => {
+                Ok(entry("unavailable", Vec::new()))
+            }
+            // Redirect trouble on robots.txt: treat as unavailable, like a 4xx (RFC 9309 §2.3.1.2).
+            Err(FetchError::TooManyRedirects | FetchError::RedirectLoop(_)) => {
+                Ok(entry("unavailable", Vec::new()))
+            }
+            Err(e @ (FetchError::Blocked { .. } | FetchError::Scheme(_))) => Err(e),
+            Err(_) => Ok(entry("unreachable", Vec::new())),
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! The source registry: tracked URLs as `cw:Source` resources in the graph.
+//!
+//! Seeded sources come from `seeds/sources.ttl`; sources added at run time (CLI or admin API),
+//! their instrument stubs, and pause/resume overrides live in the named graph
+//! [`SOURCES_GRAPH`](crate::graph::names::SOURCES_GRAPH). Seed files are reloaded whenever they
+//! change, so nothing written at run time goes into a seed graph: pausing a seeded source adds a
+//! `cw:enabled false` override in the sources graph, which wins over the seed's value.
+//!
+//! Entry points: [`list`], [`get`], [`add`], [`remove`], [`set_enabled`].
+
+use crate::graph::names::{self, ID, SOURCES_GRAPH};
+use crate::graph::{Graph, GraphError};
+use oxigraph::model::vocab::{rdf, rdfs, xsd};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+const SOURCES_QUERY: &str = include_str!("../../queries/crawl/sources.rq");
+const DCAT_ACCESS_URL: &str = "http://www.w3.org/ns/dcat#accessURL";
+const DCTERMS: &str = "http://purl.org/dc/terms/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("no tracked source {0:?}")]
+    Unknown(String),
+    #[error("source {0:?} comes from the seed files and cannot be removed; pause it instead")]
+    Seeded(String),
+    #[error("a source with id {0:?} already exists")]
+    Duplicate(String),
+    #[error("{url} is already tracked as {id:?}")]
+    DuplicateUrl { url: String, id: String },
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+impl From<oxigraph::store::StorageError> for SourceError {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        Self::Graph(GraphError::Storage(e))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Html,
+    Pdf,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Pdf => "pdf",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = SourceError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "html" => Ok(Self::Html),
+            "pdf" => Ok(Self::Pdf),
+            other => Err(SourceError::Invalid {
+                field: "format",
+                message: format!("{other:?}: expected html or pdf"),
+            }),
+        }
+    }
+}
+
+/// A tracked source as the crawler needs it. Carries no secrets, so it may be served publicly.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Source {
+    /// The slug: last segment of the source IRI (`sg-mgf-2020-pdpc`).
+    pub id: String,
+    pub iri: String,
+    pub url: String,
+    pub title: Option<String>,
+    pub instrument: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub format: Format,
+    pub include_selector: Option<String>,
+    pub exclude_selector: Option<String>,
+    pub language: Option<String>,
+    /// Six-field cron (seconds first).
+    pub schedule: Option<String>,
+    pub enabled: bool,
+    /// Added at run time (removable); false for seeded sources.
+    pub runtime: bool,
+}
+
+/// What `crosswalk sources add` and `POST /api/sources` accept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSource {
+    pub url: String,
+    /// Jurisdiction code (SG, MY, ID, EU, US, INTL, …).
+    pub jurisdiction: String,
+    /// Instrument IRI; when absent an instrument stub is created.
+    pub instrument: Option<String>,
+    #[serde(default)]
+    pub format: Option<Format>,
+    pub include_selector: Option<String>,
+    pub exclude_selector: Option<String>,
+    pub language: Option<String>,
+    pub schedule: Option<String>,
+    pub title: Option<String>,
+    /// Slug; derived from the URL when absent.
+    pub id: Option<String>,
+}
+
+/// Default schedule for sources added without one: daily at 04:00 UTC.
+pub const DEFAULT_SCHEDULE: &str = "0 0 4 * * *";
+
+pub fn source_iri(id: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ID}source/{id}"))
+}
+
+/// All sources, ordered by id.
+pub fn list(graph: &Graph) -> Result<Vec<Source>, SourceError> {
+    let rows = graph.select("tracked sources", SOURCES_QUERY, [])?;
+    let mut sources: Vec<Source> = Vec::new();
+    for row in &rows {
+        let Some(Term::NamedNode(iri)) = row.get("source") else {
+            continue;
+        };
+        // Several values of an optional property repeat the row; the first one wins.
+        if sources.last().is_some_and(|s| s.iri == iri.as_str()) {
+            continue;
+        }
+        let text = |name: &str| match row.get(name) {
+            Some(Term::Literal(l)) => Some(l.value().to_owned()),
+            Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+            _ => None,
+        };
+        let flag = |name: &str| text(name).map(|v| v == "true" || v == "1");
+        let enabled = flag("override").or(flag("seedEnabled")).unwrap_or(true);
+        sources.push(Source {
+            id: iri
+                .as_str()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            iri: iri.as_str().to_owned(),
+            url: text("url").unwrap_or_default(),
+            title: text("title"),
+            instrument: text("instrument"),
+            jurisdiction: text("jurisdiction"),
+            format: text("format")
+                .and_then(|f| f.parse().ok())
+                .unwrap_or_default(),
+            include_selector: text("include"),
+            exclude_selector: text("exclude"),
+            language: text("language"),
+            schedule: text("schedule"),
+            enabled,
+            runtime: flag("runtime").unwrap_or(false),
+        });
+    }
+    Ok(sources)
+}
+
+pub fn get(graph: &Graph, id: &str) -> Result<Source, SourceError> {
+    list(graph)?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| SourceError::Unknown(id.into()))
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> SourceError {
+    SourceError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A slug from the URL: host without `www.` and the path, lower-case, `-`-separated.
+pub fn slug_from_url(url: &Url) -> String {
+    let raw = format!(
+        "{}{}",
+        url.host_str()
+            .unwrap_or("source")
+            .trim_start_matches("www."),
+        url.path()
+    );
+    let mut slug = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    slug.chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
+fn valid_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Registers a source (and an instrument stub when no instrument is given). Returns it.
+pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
+    let url = Url::parse(new.url.trim()).map_err(|e| invalid("url", e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid("url", "must be an http or https URL with a host"));
+    }
+    let code = new.jurisdiction.trim().to_ascii_uppercase();
+    if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid(
+            "jurisdiction",
+            format!("{code:?} is not a jurisdiction code"),
+        ));
+    }
+    let id = match &new.id {
+        Some(id) => id.trim().to_owned(),
+        None => slug_from_url(&url),
+    };
+    if !valid_slug(&id) {
+        return Err(invalid(
+            "id",
+            format!("{id:?}: use lower-case letters, digits and '-'"),
+        ));
+    }
+    let schedule = new
+        .schedule
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SCHEDULE.into());
+    crate::schedule::parse(&schedule).map_err(|e| invalid("schedule", e.to_string()))?;
+    for (field, selector) in [
+        ("include selector", &new.include_selector),
+        ("exclude selector", &new.exclude_selector),
+    ] {
+        if let Some(selector) = selector {
+            scraper::Selector::parse(selector).map_err(|e| invalid(field, e.to_string()))?;
+        }
+    }
+    let instrument = match &new.instrument {
+        Some(iri) => {
+            Some(NamedNode::new(iri.trim()).map_err(|e| invalid("instrument", e.to_string()))?)
+        }
+        None => None,
+    };
+    let existing = list(graph)?;
+    if existing.iter().any(|s| s.id == id) {
+        return Err(SourceError::Duplicate(id));
+    }
+    if let Some(other) = existing.iter().find(|s| s.url == url.as_str()) {
+        return Err(SourceError::DuplicateUrl {
+            url: url.to_string(),
+            id: other.id.clone(),
+        });
+    }
+    let format = new
+        .format
+        .unwrap_or(if url.path().to_ascii_lowercase().ends_with(".pdf") {
+            Format::Pdf
+        } else {
+            Format::Html
+        });
+    let subject = source_iri(&id);
+    let jurisdiction = NamedNode::new_unchecked(format!("{ID}jurisdiction/{code}"));
+    let title = new.title.clone().unwrap_or_else(|| title_from_url(&url));
+    let g = GraphNameRef::from(SOURCES_GRAPH);
+    let mut quads = Vec::new();
+    let mut put = |s: &NamedNode, p: NamedNode, o: Term| {
+        quads.push(Quad::new(s.clone(), p, o, g));
+    };
+    let dcterms = |local: &str| NamedNode::new_unchecked(format!("{DCTERMS}{local}"));
+    let plain = |v: &str| Term::Literal(Literal::new_simple_literal(v));
+    let instrument = match instrument {
+        Some(iri) => iri,
+        None => {
+            // A stub an analyst completes: flagged draft and unverified so nobody relies on it.
+            let stub = NamedNode::new_unchecked(format!("{ID}instrument/{id}"));
+            put(
+                &stub,
+                rdf::TYPE.into_owned(),
+                names::cw("Instrument").into(),
+            );
+            put(&stub, dcterms("title"), plain(&title));
+            put(
+                &stub,
+                names::cw("jurisdiction"),
+                jurisdiction.clone().into(),
+            );
+            put(
+                &stub,
+                names::cw("legalStatus"),
+                NamedNode::new_unchecked(format!("{ID}status/guidance")).into(),
+            );
+            put(
+                &stub,
+                names::cw("canonicalUrl"),
+                NamedNode::new_unchecked(url.as_str()).into(),
+            );
+            put(
+                &stub,
+                names::cw("evidenceLevel"),
+                names::cw("Unverified").into(),
+            );
+            put(&stub, names::cw("reviewStatus"), names::cw("draft").into());
+            put(
+                &stub,
+                rdfs::COMMENT.into_owned(),
+                plain(
+                    "Instrument stub created when its source was registered; complete type, status, publisher and dates.",
+                ),
+            );
+            if let Some(lang) = &new.language {
+                put(&stub, dcterms("language"), plain(lang));
+            }
+            stub
+        }
+    };
+    put(&subject, rdf::TYPE.into_owned(), names::cw("Source").into());
+    put(&subject, dcterms("title"), plain(&title));
+    put(
+        &subject,
+        NamedNode::new_unchecked(DCAT_ACCESS_URL),
+        NamedNode::new_unchecked(url.as_str()).into(),
+    );
+    put(&subject, names::cw("instrument"), instrument.into());
+    put(&subject, names::cw("jurisdiction"), jurisdiction.into());
+    put(&subject, names::cw("format"), plain(format.as_str()));
+    if let Some(s) = &new.include_selector {
+        put(&subject, names::cw("includeSelector"), plain(s));
+    }
+    if let Some(s) = &new.exclude_selector {
+        put(&subject, names::cw("excludeSelector"), plain(s));
+    }
+    if let Some(lang) = &new.language {
+        put(&subject, dcterms("language"), plain(lang));
+    }
+    put(&subject, names::cw("schedule"), plain(&schedule));
+    put(
+        &subject,
+        names::cw("enabled"),
+        Term::Literal(Literal::new_typed_literal("true", xsd::BOOLEAN)),
+    );
+    graph.write(|t| {
+        for quad in &quads {
+            t.insert(quad);
+        }
+        Ok::<_, SourceError>(())
+    })?;
+    get(graph, &id)
+}
+
+/// A readable title from the URL's last path segment (`ai-guidelines.pdf` → `ai guidelines`).
+fn title_from_url(url: &Url) -> String {
+    let segment = url
+        .path_segments()
+        .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
+        .unwrap_or_default();
+    let segment = segment
+        .rsplit_once('.')
+        .map_or(segment.as_str(), |(stem, _)| stem)
+        .replace(['-', '_', '+'], " ");
+    let host = url.host_str().unwrap_or_default();
+    if segment.trim().is_empty() {
+        host.to_owned()
+    } else {
+        format!("{} ({host})", segment.trim())
+    }
+}
+
+/// Removes a runtime source, its extracted-content graph and nothing else: fetch history and
+/// change events stay as provenance; an instrument stub stays for the analyst.
+pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
+    let source = get(graph, id)?;
+    if !source.runtime {
+        return Err(SourceError::Seeded(id.into()));
+    }
+    let subject = source_iri(id);
+    let content = names::source_graph(id);
+    graph.write(|t| {
+        let quads: Vec<Quad> = t
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                None,
+                None,
+                Some(SOURCES_GRAPH.into()),
+            )
+            .collect::<Result<_, _>>()?;
+        for quad in &quads {
+            t.remove(quad);
+        }
+        t.clear_graph(content.as_ref())?;
+        Ok::<_, SourceError>(())
+    })
+}
+
+/// Pauses (`false`) or resumes (`true`) a source, seeded or not, in the sources graph.
+pub fn set_enabled(graph: &Graph, id: &str, enabled: bool) -> Result<u64, SourceError> {
+    get(graph, id)?;
+    let subject = source_iri(id);
+    let predicate = names::cw("enabled");
+    let value = Literal::new_typed_literal(if enabled { "true" } else { "false" }, xsd::BOOLEAN);
+    graph.write(|t| {
+        let old: Vec<Quad> = t
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(predicate.as_ref()),
+                None,
+                Some(SOURCES_GRAPH.into()),
+            )
+            .collect::<Result<_, _>>()?;
+        for quad in &old {
+            t.remove(quad);
+        }
+        t.insert(&Quad::new(
+            subject.clone(),
+            predicate.clone(),
+            value.clone(),
+            SOURCES_GRAPH,
+        ));
+        Ok::<_, SourceError>(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_titles_from_urls() {
+        let url = Url::parse("https://www.example.gov.sg/ai/Model-Framework.pdf").unwrap();
+        assert_eq!(slug_from_url(&url), "example-gov-sg-ai-model-framework-pdf");
+        assert_eq!(title_from_url(&url), "Model Framework (www.example.gov.sg)");
+        assert!(valid_slug("sg-1"));
+        assert!(!valid_slug("../x"));
+    }
+
+    #[test]
+    fn add_pause_resume_remove() {
+        let graph = Graph::in_memory().unwrap();
+        let added = add(
+            &graph,
+            NewSource {
+                url: "https://example.org/ai/rules".into(),
+                jurisdiction: "sg".into(),
+                ..NewSource::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(added.id, "example-org-ai-rules");
+        assert!(added.enabled && added.runtime);
+        assert_eq!(
+            added.instrument.as_deref(),
+            Some("https://w3id.org/crosswalk/id/instrument/example-org-ai-rules")
+        );
+        assert!(matches!(
+            add(
+                &graph,
+                NewSource {
+                    url: "https://example.org/ai/rules".into(),
+                    jurisdiction: "SG".into(),
+                    id: Some("other".into()),
+                    ..NewSource::default()
+                }
+            ),
+            Err(SourceError::DuplicateUrl { .. })
+        ));
+        assert!(matches!(
+            add(
+                &graph,
+                NewSource {
+                    url: "https://example.org/x".into(),
+                    jurisdiction: "SG".into(),
+                    schedule: Some("* * *".into()),
+                    ..NewSource::default()
+                }
+            ),
+            Err(SourceError::Invalid {
+                field: "schedule",
+                ..
+            })
+        ));
+        set_enabled(&graph, &added.id, false).unwrap();
+        assert!(!get(&graph, &added.id).unwrap().enabled);
+        set_enabled(&graph, &added.id, true).unwrap();
+        assert!(get(&graph, &added.id).unwrap().enabled);
+        remove(&graph, &added.id).unwrap();
+        assert!(matches!(
+            get(&graph, &added.id),
+            Err(SourceError::Unknown(_))
+        ));
+    }
+}

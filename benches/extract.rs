@@ -92,22 +92,23 @@ fn large_html(copies: usize) -> String {
     out
 }
 
-/// A long framework PDF: the fixture's pages repeated.
-fn large_pdf(copies: usize) -> (Vec<u8>, usize) {
-    let body: Vec<Vec<&str>> = vec![
-        vec![
-            "1. Accountability",
-            "Organisations should put in place clear internal governance structures, with defined",
-            "roles and responsibilities for the oversight of AI systems throughout their life cy-",
-            "cle. Senior management must approve the risk appetite for each AI system before de-",
-            "ployment, and organisations should keep records of decisions about general-purpose",
-            "models and of the datasets used to train or fine-tune them.",
-        ];
-        copies
-    ];
-    let body: Vec<Vec<&str>> = body
-        .into_iter()
-        .map(|mut page| {
+/// A long framework PDF: one numbered principle per page.
+fn large_pdf(pages: usize) -> (Vec<u8>, usize) {
+    let titles: Vec<String> = (1..=pages)
+        .map(|n| format!("{n}. Principle number {n}"))
+        .collect();
+    let body: Vec<Vec<&str>> = titles
+        .iter()
+        .map(|title| {
+            let mut page = vec![
+                title.as_str(),
+                "Organisations should put in place clear internal governance structures, with defined",
+                "roles and responsibilities for the oversight of AI systems throughout their life cy-",
+                "cle. Senior management must approve the risk appetite for each AI system before de-",
+                "ployment, and organisations should keep records of decisions about general-purpose",
+                "models and of the datasets used to train or fine-tune them.",
+                "",
+            ];
             for _ in 0..6 {
                 page.extend_from_slice(&[
                     "Deployers should inform individuals when they interact with an AI system, e.g. through",
@@ -124,7 +125,7 @@ fn large_pdf(copies: usize) -> (Vec<u8>, usize) {
         "Example Digital Authority",
         &body,
     );
-    (bytes, copies)
+    (bytes, pages)
 }
 
 fn pdftotext(bytes: &[u8]) -> Option<String> {

@@ -2,7 +2,7 @@
 //! bottom of most pages) and page numbers removed, lines wrapped by the layout re-joined,
 //! words hyphenated at a line end re-joined.
 
-use super::numbering::starts_provision;
+use super::numbering::{is_keyword_heading, starts_provision};
 use super::text::{Line, LineKind, clean_inline};
 use std::collections::{HashMap, HashSet};
 
@@ -34,8 +34,12 @@ pub(crate) fn pages_to_lines(pages: &[String], warnings: &mut Vec<String>) -> Ve
     reflow(&pages)
 }
 
-/// Digits → '#', lower case: "Page 3 of 12" and "Page 4 of 12" become the same key.
+/// Digits → '#', lower case: "Page 3 of 12" and "Page 4 of 12" become the same key. Lines
+/// that open a provision keep their numbers: "Principle 3" heading each page is content.
 fn furniture_key(line: &str) -> String {
+    if starts_provision(line) {
+        return line.to_lowercase();
+    }
     line.chars()
         .map(|c| if c.is_ascii_digit() { '#' } else { c })
         .collect::<String>()
@@ -195,6 +199,10 @@ fn continues(prev: &str, next: &str, typical: usize) -> bool {
     {
         return false;
     }
+    // A whole heading line ("Principle 2", "Pasal 3") stands alone.
+    if is_keyword_heading(prev) || is_keyword_heading(next) {
+        return false;
+    }
     if prev.ends_with(['.', ';', '!', '?']) && starts_provision(next) {
         return false;
     }
@@ -266,6 +274,31 @@ mod tests {
         assert!(text.iter().all(|l| !l.contains("Issued by")));
         assert!(text.iter().any(|l| l.contains("page three")));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    #[test]
+    fn numbered_headings_at_page_tops_are_content() {
+        let pages: Vec<String> = (1..=3)
+            .map(|n| {
+                page(&[
+                    &format!("Principle {n}"),
+                    ["Be fair.", "Be open.", "Be safe."][n - 1],
+                ])
+            })
+            .collect();
+        let lines = pages_to_lines(&pages, &mut Vec::new());
+        let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            text,
+            [
+                "Principle 1",
+                "Be fair.",
+                "Principle 2",
+                "Be open.",
+                "Principle 3",
+                "Be safe."
+            ]
+        );
     }
 
     #[test]

@@ -17,7 +17,6 @@ mod text;
 pub use pdf::PdfSandbox;
 use serde::{Deserialize, Serialize};
 use text::{Language, Line};
-use unicode_normalization::UnicodeNormalization;
 
 /// Bumped whenever extraction rules change, so stored snapshots can be re-extracted.
 pub const EXTRACTOR_VERSION: &str = "1";
@@ -136,7 +135,8 @@ pub fn extract(document: &Document, options: &ExtractOptions) -> Result<Extracte
     if lines.is_empty() {
         return Err(ExtractError::Empty);
     }
-    let text: String = text::render(&lines).nfc().collect();
+    // Lines are NFC already (`finish`); rendering only adds ASCII markers.
+    let text = text::render(&lines);
     let language = match &options.language {
         Some(tag) => Language::from_tag(tag),
         None => Language::detect(&text),

@@ -122,6 +122,11 @@ pub(crate) fn starts_provision(text: &str) -> bool {
     parse_marker(text).is_some() || parse_keyword(&Line::new(text, LineKind::Text)).is_some()
 }
 
+/// Whether a line of running text is a whole keyword heading ("Principle 2", "Pasal 3").
+pub(crate) fn is_keyword_heading(text: &str) -> bool {
+    parse_keyword(&Line::new(text, LineKind::Text)).is_some()
+}
+
 /// Parses a leading marker; returns it, its label as written, and the rest of the line.
 pub(crate) fn parse_marker(text: &str) -> Option<(Marker, &str, &str)> {
     let (token, label_len) = if let Some(inner) = text.strip_prefix('(') {

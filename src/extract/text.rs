@@ -112,7 +112,11 @@ pub(crate) fn finish(lines: Vec<Line>) -> Vec<Line> {
     lines
         .into_iter()
         .filter_map(|line| {
-            let text: String = clean_inline(&line.text).nfc().collect();
+            let cleaned = clean_inline(&line.text);
+            let text = match unicode_normalization::is_nfc_quick(cleaned.chars()) {
+                unicode_normalization::IsNormalized::Yes => cleaned,
+                _ => cleaned.nfc().collect(),
+            };
             (!text.is_empty()).then_some(Line { text, ..line })
         })
         .collect()

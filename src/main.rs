@@ -1,12 +1,13 @@
 //! The `crosswalk` command: parses arguments and wires the library's modules.
 
+#[path = "cli/search.rs"]
+mod search;
 #[path = "cli/tracking.rs"]
 mod tracking;
 
 use clap::{Args, Parser, Subcommand};
 use crosswalk::config::Config;
 use crosswalk::graph::{self, Graph};
-use crosswalk::index::{SearchIndex, SearchRequest, Sort};
 use crosswalk::server::{self, AppState};
 use crosswalk::sparql::format::{self, OutputFormat};
 use crosswalk::sparql::saved::SavedQueries;
@@ -86,32 +87,8 @@ enum Command {
     Search {
         #[command(flatten)]
         common: Common,
-        query: String,
-        /// Jurisdiction code (repeatable: any of them)
-        #[arg(long)]
-        jurisdiction: Vec<String>,
-        /// requirement, provision, control, instrument or theme (repeatable)
-        #[arg(long)]
-        kind: Vec<String>,
-        /// Theme slug, e.g. content-provenance (repeatable)
-        #[arg(long)]
-        theme: Vec<String>,
-        /// Legal status slug, e.g. binding-law (repeatable)
-        #[arg(long)]
-        status: Vec<String>,
-        /// Addressee role slug, e.g. deployer (repeatable)
-        #[arg(long)]
-        role: Vec<String>,
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        /// Sort newest first by applicability date instead of relevance
-        #[arg(long)]
-        by_date: bool,
-        /// Print the JSON response of /api/search instead of a table
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        args: search::SearchArgs,
     },
     /// Rebuild the search index from the graph from scratch
     Reindex {
@@ -207,8 +184,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             let graph = open(&config)?;
             let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
-            let index =
-                SearchIndex::open(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
+            let index = crosswalk::index::SearchIndex::open(&config.index_dir(), &graph)
+                .map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let listener = server::bind(&config).await.map_err(|e| e.to_string())?;
@@ -304,84 +281,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             print_results(&engine, prepared, format.as_deref())
         }
-        Command::Search {
-            common,
-            query,
-            jurisdiction,
-            kind,
-            theme,
-            status,
-            role,
-            limit,
-            offset,
-            by_date,
-            json,
-        } => {
+        Command::Search { common, args } => {
             let config = load_config(&common)?;
-            let graph = open(&config)?;
-            let index =
-                SearchIndex::open(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
-            let mut request = SearchRequest {
-                q: query,
-                limit: Some(limit),
-                offset,
-                sort: if by_date { Sort::Date } else { Sort::Relevance },
-                ..SearchRequest::default()
-            };
-            for (facet, values) in [
-                ("jurisdiction", jurisdiction),
-                ("kind", kind),
-                ("theme", theme),
-                ("status", status),
-                ("role", role),
-            ] {
-                if !values.is_empty() {
-                    request.filters.insert(facet.into(), values);
-                }
-            }
-            let response = index.search(&request).map_err(|e| e.to_string())?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&response).map_err(|e| e.to_string())?
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            if response.fallback {
-                eprintln!("(query did not parse; searched its plain words)");
-            }
-            for e in &response.expansions {
-                eprintln!("(expanded: {:?} → theme {})", e.label, e.theme);
-            }
-            println!(
-                "{:>7}  {:<12} {:<4} {:<22} {:<16} title",
-                "score", "kind", "jur", "instrument", "ref"
-            );
-            for hit in &response.hits {
-                println!(
-                    "{:>7.3}  {:<12} {:<4} {:<22} {:<16} {}",
-                    hit.score,
-                    hit.kind,
-                    hit.jurisdiction.as_deref().unwrap_or("-"),
-                    clip(hit.instrument.as_deref().unwrap_or("-"), 22),
-                    clip(hit.reference.as_deref().unwrap_or("-"), 16),
-                    hit.title.as_deref().unwrap_or(&hit.iri),
-                );
-            }
-            println!("{} hits in {:.1} ms", response.total, response.took_ms);
-            Ok(ExitCode::SUCCESS)
+            search::search(&config, &open(&config)?, args)
         }
         Command::Reindex { common } => {
             let config = load_config(&common)?;
-            let graph = open(&config)?;
-            let index =
-                SearchIndex::recreate(&config.index_dir(), &graph).map_err(|e| e.to_string())?;
-            println!(
-                "indexed {} documents at graph revision {}",
-                index.num_docs(),
-                index.revision()
-            );
-            Ok(ExitCode::SUCCESS)
+            search::reindex(&config, &open(&config)?)
         }
         Command::Sources { common, command } => tracking::sources(&load_config(&common)?, command),
         Command::Crawl { common, args } => tracking::crawl(&load_config(&common)?, args),
@@ -404,13 +310,6 @@ fn run(command: Command) -> Result<ExitCode, String> {
             std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn clip(text: &str, width: usize) -> String {
-    match text.char_indices().nth(width.saturating_sub(1)) {
-        Some((i, _)) if text.chars().count() > width => format!("{}…", &text[..i]),
-        _ => text.to_owned(),
     }
 }
 

@@ -8,7 +8,7 @@
 //!   between a graph commit and the index commit heals on restart); [`SearchIndex::sync`] rebuilds
 //!   when the graph moved on; [`SearchIndex::watch`] runs `sync` after every graph write. The
 //!   corpus is small (a few thousand documents), so every change rebuilds the whole index: simple
-//!   and always exact, at a cost of well under a second.
+//!   and always exact (about 3 s for the shipped seeds in a debug build, mostly SPARQL reads).
 //! * Queries ([`query`]): BM25, syntax, typo tolerance, theme expansion, facets, snippets.
 //! * The SPARQL bridge ([`service`]): `SERVICE cw:search { … }`.
 

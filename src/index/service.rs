@@ -9,6 +9,7 @@
 
 use super::query::{MAX_LIMIT, SearchRequest};
 use super::{IndexError, SearchIndex};
+use crate::sparql::ServiceCallError;
 use oxigraph::model::{Literal, NamedNode, Term};
 use oxigraph::sparql::{QueryEvaluationError, QuerySolutionIter, ServiceHandler, Variable};
 use oxiri::Iri;
@@ -127,16 +128,29 @@ fn parse(pattern: &GraphPattern) -> Result<Call, ServiceError> {
     Ok(call)
 }
 
+impl From<ServiceError> for ServiceCallError {
+    fn from(error: ServiceError) -> Self {
+        match &error {
+            ServiceError::Pattern(_) => Self::BadPattern(error.to_string()),
+            ServiceError::Search(e) if e.is_client_error() => Self::BadPattern(error.to_string()),
+            ServiceError::Search(_) => Self::Failed(error.to_string()),
+        }
+    }
+}
+
 impl ServiceHandler for SearchService {
-    type Error = ServiceError;
+    type Error = ServiceCallError;
 
     fn handle(
         &self,
         pattern: &GraphPattern,
         _base_iri: Option<&Iri<String>>,
-    ) -> Result<QuerySolutionIter<'static>, ServiceError> {
+    ) -> Result<QuerySolutionIter<'static>, ServiceCallError> {
         let call = parse(pattern)?;
-        let response = self.index.search(&call.request)?;
+        let response = self
+            .index
+            .search(&call.request)
+            .map_err(ServiceError::from)?;
         let mut variables = vec![call.hit];
         variables.extend(call.score.clone());
         variables.extend(call.snippet.clone());

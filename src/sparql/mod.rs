@@ -53,6 +53,8 @@ pub enum SparqlError {
     Timeout(Duration),
     #[error("federated SERVICE calls are disabled on this endpoint (service {0})")]
     Service(String),
+    #[error("{0}")]
+    ServiceInput(String),
     #[error("query evaluation failed: {0}")]
     Evaluation(String),
     #[error("update failed: {0}")]
@@ -68,7 +70,11 @@ impl SparqlError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            Self::Syntax(_) | Self::Dataset { .. } | Self::TooLarge { .. } | Self::Service(_)
+            Self::Syntax(_)
+                | Self::Dataset { .. }
+                | Self::TooLarge { .. }
+                | Self::Service(_)
+                | Self::ServiceInput(_)
         )
     }
 }
@@ -79,6 +85,16 @@ pub struct Limits {
     pub timeout: Duration,
     pub max_rows: usize,
     pub max_query_bytes: usize,
+}
+
+/// The error type of the SERVICE handlers registered through hooks: `BadPattern` is the
+/// client's fault (HTTP 400), `Failed` the server's.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceCallError {
+    #[error("{0}")]
+    BadPattern(String),
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// Adds custom handlers (e.g. the full-text `SERVICE`) to every evaluator.
@@ -320,6 +336,14 @@ impl Engine {
             QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout),
             QueryEvaluationError::UnsupportedService(name) => {
                 SparqlError::Service(name.into_string())
+            }
+            QueryEvaluationError::Service(error) => {
+                match error.downcast_ref::<ServiceCallError>() {
+                    Some(ServiceCallError::BadPattern(message)) => {
+                        SparqlError::ServiceInput(message.clone())
+                    }
+                    _ => SparqlError::Evaluation(error.to_string()),
+                }
             }
             other => SparqlError::Evaluation(other.to_string()),
         };

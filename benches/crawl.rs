@@ -65,7 +65,7 @@ async fn run(checks: usize) {
                 async move {
                     (
                         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                        if n % 2 == 0 { V1 } else { V2 },
+                        if n.is_multiple_of(2) { V1 } else { V2 },
                     )
                 }
             }),

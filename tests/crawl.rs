@@ -548,8 +548,14 @@ async fn malay_guideline_yields_sections_and_obligations() {
          SELECT ?id WHERE { GRAPH <https://w3id.org/crosswalk/graph/source/gp> { ?p a cw:Provision ; dcterms:identifier ?id } }",
         "id",
     );
-    assert!(ids.iter().any(|i| i.contains('1')) && ids.len() >= 2, "{ids:?}");
-    assert!(report.obligations >= 2, "hendaklah and tidak boleh: {report:?}");
+    assert!(
+        ids.iter().any(|i| i.contains('1')) && ids.len() >= 2,
+        "{ids:?}"
+    );
+    assert!(
+        report.obligations >= 2,
+        "hendaklah and tidak boleh: {report:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -528,6 +528,37 @@ async fn indonesian_circular_yields_obligations_with_provenance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malay_guideline_yields_sections_and_obligations() {
+    let env = env().await;
+    source::add(
+        &env.graph,
+        NewSource {
+            url: format!("{}/garis-panduan", env.base),
+            jurisdiction: "MY".into(),
+            id: Some("gp".into()),
+            language: Some("ms".into()),
+            ..NewSource::default()
+        },
+    )
+    .unwrap();
+    let report = env.crawl("gp").await;
+    assert_eq!(report.outcome, Outcome::Fetched, "{report:?}");
+    let ids = env.strings(
+        "PREFIX cw: <https://w3id.org/crosswalk/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+         SELECT ?id WHERE { GRAPH <https://w3id.org/crosswalk/graph/source/gp> { ?p a cw:Provision ; dcterms:identifier ?id } }",
+        "id",
+    );
+    assert!(
+        ids.iter().any(|i| i.contains('1')) && ids.len() >= 2,
+        "{ids:?}"
+    );
+    assert!(
+        report.obligations >= 2,
+        "hendaklah and tidak boleh: {report:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_api_manages_sources_and_crawls_while_the_server_holds_the_store() {
     use crosswalk::server::{self, AppState};
     let (base, _site) = fixture_web::start().await;

@@ -75,6 +75,10 @@ pub async fn start() -> (String, Site) {
             get(|| async { html(fixture("surat-edaran.html")) }),
         )
         .route(
+            "/garis-panduan",
+            get(|| async { html(fixture("garis-panduan.html")) }),
+        )
+        .route(
             "/corrupt.pdf",
             get(|| async { pdf(fixture("corrupt.pdf")) }),
         )

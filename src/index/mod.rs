@@ -195,14 +195,7 @@ impl SearchIndex {
     /// Rebuilds the whole index from the graph. Returns the revision it reflects. Blocking.
     pub fn reindex(&self, graph: &Graph) -> Result<u64, IndexError> {
         let mut writer = self.lock_writer();
-        let snapshot = indexer::read(graph)?;
-        self.commit(
-            &mut writer,
-            snapshot.documents,
-            snapshot.theme_labels,
-            snapshot.revision,
-        )?;
-        Ok(snapshot.revision)
+        self.rebuild(&mut writer, graph)
     }
 
     /// Rebuilds if the graph has moved past the indexed revision; returns the indexed revision.
@@ -212,9 +205,14 @@ impl SearchIndex {
         if self.revision() == graph.revision() {
             return Ok(self.revision());
         }
+        self.rebuild(&mut writer, graph)
+    }
+
+    /// Reads every document from the graph and commits them as the whole index.
+    fn rebuild(&self, writer: &mut IndexWriter, graph: &Graph) -> Result<u64, IndexError> {
         let snapshot = indexer::read(graph)?;
         self.commit(
-            &mut writer,
+            writer,
             snapshot.documents,
             snapshot.theme_labels,
             snapshot.revision,

@@ -60,38 +60,40 @@ async fn blocking<T: Send + 'static>(
 
 pub async fn list_sources(State(state): State<AppState>) -> Result<Response, ApiError> {
     let graph = state.graph().clone();
-    let sources = blocking(move || source::list(&graph)).await?;
     let ops = state.crawler.as_ref().map(|c| c.ops().clone());
-    let items: Vec<_> = sources
-        .into_iter()
-        .map(|s| {
-            let last = ops.as_ref().and_then(|o| o.state(&s.id).ok());
-            let mut value = serde_json::to_value(&s).unwrap_or_default();
-            if let (Some(last), Some(map)) = (last, value.as_object_mut()) {
-                map.insert("last_outcome".into(), json!(last.last_outcome));
-                map.insert("last_reason".into(), json!(last.last_reason));
-                map.insert(
-                    "last_fetch_at".into(),
-                    json!(
-                        last.last_fetch_at
-                            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                            .map(|t| t.to_rfc3339())
-                    ),
-                );
-                map.insert(
-                    "next_attempt_at".into(),
-                    json!(
-                        last.next_attempt_at
-                            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                            .map(|t| t.to_rfc3339())
-                    ),
-                );
-                map.insert("retry_count".into(), json!(last.retry_count));
-            }
-            value
-        })
-        .collect();
+    // The registry query and the per-source SQLite reads both block: one blocking task.
+    let items = blocking(move || {
+        let sources = source::list(&graph)?;
+        Ok::<_, source::SourceError>(
+            sources
+                .into_iter()
+                .map(|s| {
+                    let last = ops.as_ref().and_then(|o| o.state(&s.id).ok());
+                    let mut value = serde_json::to_value(&s).unwrap_or_default();
+                    if let (Some(last), Some(map)) = (last, value.as_object_mut()) {
+                        map.insert("last_outcome".into(), json!(last.last_outcome));
+                        map.insert("last_reason".into(), json!(last.last_reason));
+                        map.insert("last_fetch_at".into(), json!(rfc3339(last.last_fetch_at)));
+                        map.insert(
+                            "next_attempt_at".into(),
+                            json!(rfc3339(last.next_attempt_at)),
+                        );
+                        map.insert("retry_count".into(), json!(last.retry_count));
+                    }
+                    value
+                })
+                .collect::<Vec<_>>(),
+        )
+    })
+    .await?;
     Ok(Json(json!({ "sources": items })).into_response())
+}
+
+/// Unix seconds as an RFC 3339 timestamp.
+fn rfc3339(seconds: Option<i64>) -> Option<String> {
+    seconds
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| t.to_rfc3339())
 }
 
 pub async fn add_source(

@@ -4,7 +4,10 @@
 //! ```sh
 //! cargo bench --bench search                               # 10k and 100k documents
 //! SEARCH_BENCH_SIZES=10000,100000,1000000 cargo bench --bench search
+//! SEARCH_BENCH_PEER=off cargo bench --bench search         # ours only, for profiling
 //! ```
+//!
+//! Per-query medians of ours go to stderr, to show which query shapes cost what.
 //!
 //! Each query returns the top 20 with snippets plus counts for five facets (jurisdiction, kind,
 //! status, role, theme) over all matches; FTS5 does the counts with GROUP BY over the matches.
@@ -408,6 +411,21 @@ fn tantivy_run(n: u64, rounds: usize, dir: &Path) -> Measured {
             hits += response.total as u64;
         }
     }
+    for (i, (q, _, jurisdiction, kind)) in QUERIES.iter().enumerate() {
+        let mut own: Vec<Duration> = latencies
+            .iter()
+            .skip(i)
+            .step_by(QUERIES.len())
+            .copied()
+            .collect();
+        own.sort();
+        eprintln!(
+            "{n}: {q:<24} {:<4} {:<12} p50 {:>8.3} ms",
+            jurisdiction.unwrap_or("-"),
+            kind.unwrap_or("-"),
+            percentile(&own, 0.5).as_secs_f64() * 1e3
+        );
+    }
     Measured {
         build,
         bytes: dir_size(dir),
@@ -591,6 +609,10 @@ fn main() {
         let rounds = if n >= 1_000_000 { 20 } else { 50 };
         let mut ours = tantivy_run(n, rounds, &work.path().join(format!("tantivy-{n}")));
         let (ours_p50, _) = report("crosswalk", n, &mut ours);
+        if std::env::var("SEARCH_BENCH_PEER").is_ok_and(|v| v == "off") {
+            let _ = std::fs::remove_dir_all(work.path().join(format!("tantivy-{n}")));
+            continue;
+        }
         let mut peer = fts5_run(n, rounds, &work.path().join(format!("fts5-{n}.sqlite")));
         let (peer_p50, _) = report("SQLite FTS5", n, &mut peer);
         eprintln!(

@@ -3,9 +3,12 @@
 //! concurrent clients, and our overhead relative to the peer.
 //!
 //! ```sh
-//! cargo install oxigraph-cli --locked      # the peer, once
+//! # The peer: upstream's prebuilt `oxigraph` CLI (PyPI wheel), the version in our Cargo.lock.
+//! python3 -m venv ~/.cache/oxigraph-peer && ~/.cache/oxigraph-peer/bin/pip install oxigraph==0.5.13
 //! cargo bench --bench sparql               # OXIGRAPH_BIN=/path/to/oxigraph to override
 //! ```
+//!
+//! `cargo install oxigraph-cli` works too but compiles RocksDB a second time (~45 min here).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -80,6 +83,7 @@ fn oxigraph_bin() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_default();
     for candidate in [
+        home.join(".cache/oxigraph-peer/bin/oxigraph"),
         home.join(".cargo/bin/oxigraph"),
         PathBuf::from("/usr/local/bin/oxigraph"),
     ] {
@@ -87,7 +91,9 @@ fn oxigraph_bin() -> PathBuf {
             return candidate;
         }
     }
-    eprintln!("the peer is missing: `cargo install oxigraph-cli --locked` or set OXIGRAPH_BIN");
+    eprintln!(
+        "the peer is missing: `pip install oxigraph` into ~/.cache/oxigraph-peer (see the top of this file) or set OXIGRAPH_BIN"
+    );
     std::process::exit(2);
 }
 
@@ -98,6 +104,8 @@ fn start_crosswalk(data: &Path) -> Server {
         .arg(data)
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .env("CROSSWALK_LOG", "warn")
+        // No background crawling while we measure queries.
+        .env("CROSSWALK_CRAWL_SCHEDULE", "false")
         .stdout(Stdio::null())
         .spawn()
         .expect("start crosswalk");
@@ -203,8 +211,13 @@ fn main() {
 
     let ours = start_crosswalk(&data);
     let peer = start_oxigraph(&bin, &nquads, &work.path().join("oxigraph"));
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     println!(
-        "# /sparql: crosswalk vs oxigraph server, {quads} quads, {}s per cell, loopback\n",
+        "# /sparql: crosswalk vs {version} server, {quads} quads, {}s per cell, loopback\n",
         ROUND.as_secs()
     );
     println!(

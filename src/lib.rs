@@ -42,6 +42,9 @@ pub fn open_graph(config: &Config) -> Result<(Graph, SeedReport), GraphError> {
     let graph = Graph::open(&config.graph_dir())?;
     let report = graph::load_seed_dirs(&graph, &seed_roots(config))?;
     let derived = graph::derive::refresh(&graph)?;
+    // RocksDB does not flush on recovery here, so without this the whole catalogue would be
+    // served from the write-ahead log's memtable after every restart.
+    graph.settle(report.changed() || derived.changed)?;
     tracing::info!(
         loaded = report.loaded.len(),
         unchanged = report.unchanged,

@@ -3,19 +3,20 @@
 //! * User syntax is Tantivy's: `"phrases"`, `prefix*`, `AND`/`OR`/`NOT`, `+must`, `-not`,
 //!   `field:value` (facet fields take a bare value: `jurisdiction:SG`). Terms are OR-ed and ranked
 //!   by BM25. Input that does not parse is searched as its plain words (`fallback: true`).
-//! * Typo tolerance: every bare word of 5+ characters also matches within edit distance 1
-//!   (9+ characters: 2), at a lower weight than exact matches.
+//! * Typo tolerance: a bare word of 5+ characters found in fewer than three documents also
+//!   matches within edit distance 1 (9+ characters: 2), at a lower weight than exact matches.
 //! * Graph-aware expansion: a theme label (any language) appearing as whole words in the query
 //!   also matches documents tagged with that theme, at a constant score below text matches.
 //! * Filters (facet values: OR within a facet, AND across; `from`/`to` on appliesFrom) do not
-//!   change scores. Facet counts are over all matching documents, with every filter applied.
+//!   change scores. Facet counts are over all matching documents, with every filter applied
+//!   ([`super::facets`]).
 
 use super::IndexError;
+use super::facets::FacetCache;
 use super::schema::{FACETS, Fields};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use tantivy::collector::{Count, FacetCollector, FacetCounts};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
     RangeQuery, TermQuery,
@@ -32,6 +33,9 @@ const SNIPPET_CHARS: usize = 200;
 /// Score of a document matched only through a theme expansion (BM25 text matches score higher).
 const EXPANSION_SCORE: f32 = 0.5;
 const FUZZY_BOOST: f32 = 0.3;
+/// Words found in fewer documents than this also match with typos. A word the index knows well
+/// is most likely spelled as meant, and its typo neighbours would only add noise and cost.
+const TYPO_RARE_BELOW: u64 = 3;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -246,6 +250,7 @@ pub struct Context<'a> {
     pub searcher: &'a Searcher,
     pub fields: &'a Fields,
     pub labels: &'a [ThemeLabel],
+    pub facets: &'a FacetCache,
 }
 
 pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
@@ -265,47 +270,44 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
     }
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let (text, field_filters) = split_field_filters(req.q.trim());
-    let (text_query, expansions, fallback) = text_query(ctx, &text);
+    let TextQuery {
+        query: text_query,
+        expansions,
+        fallback,
+    } = text_query(ctx, &text)?;
     let query = with_filters(ctx.fields, text_query, req, &field_filters)?;
 
-    let facet_collectors = FACETS.map(|name| {
-        let mut c = FacetCollector::for_field(name);
-        c.add_facet(Facet::root());
-        c
-    });
-    let [c0, c1, c2, c3, c4] = facet_collectors;
+    let live: Vec<_> = ctx
+        .searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| segment.segment_id())
+        .collect();
+    let counter = ctx.facets.collector(ctx.fields, &live);
     let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
-    let (scored, total, (f0, f1, f2), (f3, f4)): (Vec<(f32, DocAddress)>, _, _, _) = match req.sort
-    {
-        Sort::Relevance => {
-            let (top, count, a, b) = ctx.searcher.search(
-                &*query,
-                &(top.order_by_score(), Count, (c0, c1, c2), (c3, c4)),
-            )?;
-            (top, count, a, b)
-        }
+    let (scored, (total, counts)): (Vec<(f32, DocAddress)>, _) = match req.sort {
+        Sort::Relevance => ctx
+            .searcher
+            .search(&*query, &(top.order_by_score(), counter))?,
         Sort::Date => {
-            let (top, count, a, b) = ctx.searcher.search(
+            let (top, counted) = ctx.searcher.search(
                 &*query,
                 &(
                     top.order_by_fast_field::<i64>("sort_date", Order::Desc),
-                    Count,
-                    (c0, c1, c2),
-                    (c3, c4),
+                    counter,
                 ),
             )?;
             (
                 top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
-                count,
-                a,
-                b,
+                counted,
             )
         }
     };
-    let mut facets = BTreeMap::new();
-    for (name, counts) in FACETS.iter().zip([f0, f1, f2, f3, f4]) {
-        facets.insert((*name).to_owned(), facet_map(&counts));
-    }
+    let facets = FACETS
+        .iter()
+        .zip(counts)
+        .map(|(name, counts)| ((*name).to_owned(), counts))
+        .collect();
     let mut hits = Vec::new();
     if limit > 0 {
         let snippets = ctx
@@ -333,20 +335,23 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
     })
 }
 
-fn facet_map(counts: &FacetCounts) -> BTreeMap<String, u64> {
-    counts
-        .get(Facet::root())
-        .map(|(facet, n)| {
-            let path = facet.to_path();
-            (path.last().copied().unwrap_or_default().to_owned(), n)
-        })
-        .collect()
+/// The scored part of a search, with what shaped it.
+struct TextQuery {
+    query: Box<dyn Query>,
+    /// Theme labels that fired.
+    expansions: Vec<Expansion>,
+    /// The input did not parse and was searched as plain words.
+    fallback: bool,
 }
 
 /// The scored part: parsed user query, plus typo-tolerant and theme-expansion alternatives.
-fn text_query(ctx: &Context<'_>, q: &str) -> (Box<dyn Query>, Vec<Expansion>, bool) {
+fn text_query(ctx: &Context<'_>, q: &str) -> Result<TextQuery, IndexError> {
     if q.is_empty() {
-        return (Box::new(AllQuery), Vec::new(), false);
+        return Ok(TextQuery {
+            query: Box::new(AllQuery),
+            expansions: Vec::new(),
+            fallback: false,
+        });
     }
     let defaults = ctx.fields.default_search();
     let mut parser = QueryParser::for_index(ctx.index, defaults.iter().map(|(f, _)| *f).collect());
@@ -392,10 +397,14 @@ fn text_query(ctx: &Context<'_>, q: &str) -> (Box<dyn Query>, Vec<Expansion>, bo
         }
     };
     if is_strict(&plain) && !fallback {
-        return (main, Vec::new(), fallback);
+        return Ok(TextQuery {
+            query: main,
+            expansions: Vec::new(),
+            fallback,
+        });
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
-    let fuzzy = fuzzy_alternatives(ctx, &plain);
+    let fuzzy = fuzzy_alternatives(ctx, &plain)?;
     if !fuzzy.is_empty() {
         let union = BooleanQuery::union(fuzzy);
         clauses.push((
@@ -417,29 +426,40 @@ fn text_query(ctx: &Context<'_>, q: &str) -> (Box<dyn Query>, Vec<Expansion>, bo
     } else {
         Box::new(BooleanQuery::new(clauses))
     };
-    (query, expansions, fallback)
+    Ok(TextQuery {
+        query,
+        expansions,
+        fallback,
+    })
 }
 
-fn fuzzy_alternatives(ctx: &Context<'_>, q: &str) -> Vec<Box<dyn Query>> {
+/// Typo-tolerant alternatives for the rare words of `q` (see [`TYPO_RARE_BELOW`]).
+fn fuzzy_alternatives(ctx: &Context<'_>, q: &str) -> Result<Vec<Box<dyn Query>>, IndexError> {
     let mut out: Vec<Box<dyn Query>> = Vec::new();
     for word in bare_words(q) {
+        let mut known = 0;
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for field in ctx.fields.titles.iter().chain(&ctx.fields.texts) {
             let Ok(mut analyzer) = ctx.index.tokenizer_for_field(*field) else {
                 continue;
             };
             let mut stream = analyzer.token_stream(&word);
             while let Some(token) = stream.next() {
+                let term = Term::from_field_text(*field, &token.text);
+                known += ctx.searcher.doc_freq(&term)?;
                 // The edit distance follows the shorter of word and stem: a short stem (pengujian
                 // → uji) at distance 2 would match unrelated short words.
                 let length = word.chars().count().min(token.text.chars().count());
                 if let Some(distance) = typo_distance(length) {
-                    let term = Term::from_field_text(*field, &token.text);
-                    out.push(Box::new(FuzzyTermQuery::new(term, distance, true)));
+                    alternatives.push(Box::new(FuzzyTermQuery::new(term, distance, true)));
                 }
             }
         }
+        if known < TYPO_RARE_BELOW {
+            out.extend(alternatives);
+        }
     }
-    out
+    Ok(out)
 }
 
 /// Edits tolerated in a word of `length` characters: 1 from 5 characters, 2 from 9.

@@ -33,6 +33,7 @@ use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
 use axum::routing::{delete, get, post};
+use axum::serve::ListenerExt as _;
 use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
@@ -167,6 +168,13 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
         .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
     start_schedules(&state).await;
     let app = router(state);
+    // Results stream in several small writes; with Nagle's algorithm on, each one after the
+    // first waits for the client's delayed ACK (~40 ms on Linux).
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -4,6 +4,7 @@
 //!
 //! The HTTP protocol lives in `server::sparql`; saved queries in [`saved`].
 
+mod deadline;
 pub mod format;
 pub mod saved;
 
@@ -330,7 +331,7 @@ impl Engine {
     ) -> Result<RunSummary, SparqlError> {
         let token = CancellationToken::new();
         let query = prepared.into_query(self.evaluator().with_cancellation_token(token.clone()));
-        let _watchdog = Watchdog::start(token, self.limits.timeout);
+        let _deadline = deadline::watch(token, self.limits.timeout);
         let timeout = self.limits.timeout;
         let map_eval = move |e: QueryEvaluationError| match e {
             QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout),
@@ -432,31 +433,6 @@ fn named_node(iri: &str) -> Result<NamedNode, SparqlError> {
         iri: iri.into(),
         message: e.to_string(),
     })
-}
-
-/// Cancels the token if the query is still running when the time limit passes.
-struct Watchdog {
-    done: Option<std::sync::mpsc::Sender<()>>,
-}
-
-impl Watchdog {
-    fn start(token: CancellationToken, timeout: Duration) -> Self {
-        let (done, finished) = std::sync::mpsc::channel::<()>();
-        std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(timeout)
-            {
-                token.cancel();
-            }
-        });
-        Self { done: Some(done) }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        // Dropping the sender wakes the watchdog thread, which then exits without cancelling.
-        self.done.take();
-    }
 }
 
 #[cfg(test)]

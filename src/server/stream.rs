@@ -28,7 +28,9 @@ const OVERRUN_GRACE: std::time::Duration = std::time::Duration::from_millis(500)
 enum Message {
     Chunk(Bytes),
     Failed(SparqlError),
-    Done(RunSummary),
+    /// The rest of the output and the end of the run, in one message: a small result then
+    /// costs the handler a single wake-up and goes out with a `Content-Length`.
+    Done(Bytes, RunSummary),
 }
 
 struct ChannelWriter {
@@ -73,7 +75,12 @@ pub async fn query_response(
     format: OutputFormat,
 ) -> Response {
     let limit = state.engine.limits().timeout;
-    let slot = match tokio::time::timeout(limit, state.query_slots.clone().acquire_owned()).await {
+    let slots = state.query_slots.clone();
+    let slot = match slots.clone().try_acquire_owned() {
+        Ok(slot) => Ok(Ok(slot)),
+        Err(_) => tokio::time::timeout(limit, slots.acquire_owned()).await,
+    };
+    let slot = match slot {
         Ok(Ok(slot)) => slot,
         _ => {
             return ApiError::new(
@@ -93,14 +100,8 @@ pub async fn query_response(
             buffer: Vec::with_capacity(CHUNK),
             sender: sender.clone(),
         };
-        let outcome = engine
-            .run(prepared, format, &mut writer)
-            .and_then(|summary| {
-                writer.send()?;
-                Ok(summary)
-            });
-        let last = match outcome {
-            Ok(summary) => Message::Done(summary),
+        let last = match engine.run(prepared, format, &mut writer) {
+            Ok(summary) => Message::Done(Bytes::from(std::mem::take(&mut writer.buffer)), summary),
             Err(error) => Message::Failed(error),
         };
         let _ = sender.blocking_send(last);
@@ -125,6 +126,12 @@ pub async fn query_response(
             }
             return ApiError::from(error).into_response();
         }
+        Some(Message::Done(all, summary)) => {
+            if summary.truncated {
+                state.metrics.rows_truncated();
+            }
+            return with_headers(state, format, Response::new(Body::from(all)));
+        }
         Some(message) => message,
         None => {
             return ApiError::internal("query evaluation ended without a result").into_response();
@@ -140,11 +147,12 @@ pub async fn query_response(
             };
             match message {
                 Message::Chunk(bytes) => Some((Ok::<_, std::io::Error>(bytes), (None, receiver))),
-                Message::Done(summary) => {
+                Message::Done(tail, summary) => {
                     if summary.truncated {
                         metrics.rows_truncated();
                     }
-                    None
+                    // Yield the tail; the closed channel then ends the stream.
+                    (!tail.is_empty()).then_some((Ok(tail), (None, receiver)))
                 }
                 Message::Failed(error) => {
                     if matches!(error, SparqlError::Timeout(_)) {
@@ -159,7 +167,10 @@ pub async fn query_response(
             }
         }
     });
-    let mut response = Response::new(Body::from_stream(body));
+    with_headers(state, format, Response::new(Body::from_stream(body)))
+}
+
+fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) -> Response {
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(

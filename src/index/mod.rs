@@ -410,4 +410,28 @@ mod tests {
         dated.to = Some(20260802);
         assert_eq!(index.search(&dated).unwrap().total, 3);
     }
+
+    #[test]
+    fn only_rare_words_match_with_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = (0..3)
+            .map(|i| {
+                doc(
+                    &format!("urn:known-{i}"),
+                    "en",
+                    "Testing in a sandbox.",
+                    "SG",
+                    &[],
+                )
+            })
+            .chain([doc("urn:neighbour", "en", "A sandbax exercise.", "SG", &[])]);
+        let index =
+            SearchIndex::build_from(&dir.path().join("index"), docs, Vec::new(), 1).unwrap();
+        // "sandbox" is in three documents: taken as spelled, its typo neighbour stays out.
+        let known = index.search(&request("sandbox")).unwrap();
+        assert_eq!(known.total, 3);
+        assert!(known.hits.iter().all(|h| h.iri != "urn:neighbour"));
+        // "sandbix" is in none: one edit away, both spellings match, exact ones would rank first.
+        assert_eq!(index.search(&request("sandbix")).unwrap().total, 4);
+    }
 }

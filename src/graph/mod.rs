@@ -84,8 +84,8 @@ impl Graph {
     }
 
     /// Moves buffered writes from RocksDB's memtable into sorted tables, compacting them when
-    /// `compact` is set. Point lookups in a memtable walk a skip list; after a bulk change
-    /// (seed load) the tables answer the same lookups several times faster.
+    /// `compact` is set. Point lookups in a memtable walk a skip list: served from it, the
+    /// catalogue cost a quarter of the SPARQL server's CPU in that walk (BENCHMARKS.md).
     pub fn settle(&self, compact: bool) -> Result<(), GraphError> {
         if compact {
             self.store.optimize()?;

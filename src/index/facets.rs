@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 /// Counts per facet (in [`FACETS`] order), value → matching documents.
 pub type FacetCounts = [BTreeMap<String, u64>; FACETS.len()];
@@ -105,12 +105,18 @@ pub struct FacetCache {
 }
 
 impl FacetCache {
-    /// A collector of match counts and facet counts for a search over `live` segments.
+    /// A collector of match counts and facet counts for a search with `searcher`. Forgets the
+    /// segments it no longer sees.
     pub fn collector<'a>(
         &'a self,
         fields: &'a Fields,
-        live: &[SegmentId],
+        searcher: &Searcher,
     ) -> FacetCountCollector<'a> {
+        let live: Vec<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
         self.segments
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -154,7 +154,7 @@ impl SearchIndex {
         } else {
             None
         };
-        let (index, payload) = match opened {
+        let (mut index, payload) = match opened {
             Some((index, payload)) => (index, Some(payload)),
             None => {
                 if existing {
@@ -165,7 +165,6 @@ impl SearchIndex {
                 (Index::create_in_dir(dir, schema)?, None)
             }
         };
-        let mut index = index;
         analysis::register(&index);
         // Segments are searched in parallel, one thread per core: a broad query over a large
         // index has its latency roughly halved on two cores.

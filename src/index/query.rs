@@ -277,13 +277,7 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
     } = text_query(ctx, &text)?;
     let query = with_filters(ctx.fields, text_query, req, &field_filters)?;
 
-    let live: Vec<_> = ctx
-        .searcher
-        .segment_readers()
-        .iter()
-        .map(|segment| segment.segment_id())
-        .collect();
-    let counter = ctx.facets.collector(ctx.fields, &live);
+    let counter = ctx.facets.collector(ctx.fields, ctx.searcher);
     let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
     let (scored, (total, counts)): (Vec<(f32, DocAddress)>, _) = match req.sort {
         Sort::Relevance => ctx

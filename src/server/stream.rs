@@ -13,7 +13,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::sparql::{OutputFormat, Prepared, RunSummary, SparqlError};
+use crate::sparql::{OutputFormat, Prepared, SparqlError};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,9 +28,9 @@ const OVERRUN_GRACE: std::time::Duration = std::time::Duration::from_millis(500)
 enum Message {
     Chunk(Bytes),
     Failed(SparqlError),
-    /// The rest of the output and the end of the run, in one message: a small result then
-    /// costs the handler a single wake-up and goes out with a `Content-Length`.
-    Done(Bytes, RunSummary),
+    /// The rest of the output, ending the run, in one message: a small result then costs the
+    /// handler a single wake-up and goes out with a `Content-Length`.
+    Done(Bytes),
 }
 
 struct ChannelWriter {
@@ -75,12 +75,7 @@ pub async fn query_response(
     format: OutputFormat,
 ) -> Response {
     let limit = state.engine.limits().timeout;
-    let slots = state.query_slots.clone();
-    let slot = match slots.clone().try_acquire_owned() {
-        Ok(slot) => Ok(Ok(slot)),
-        Err(_) => tokio::time::timeout(limit, slots.acquire_owned()).await,
-    };
-    let slot = match slot {
+    let slot = match tokio::time::timeout(limit, state.query_slots.clone().acquire_owned()).await {
         Ok(Ok(slot)) => slot,
         _ => {
             return ApiError::new(
@@ -101,7 +96,12 @@ pub async fn query_response(
             sender: sender.clone(),
         };
         let last = match engine.run(prepared, format, &mut writer) {
-            Ok(summary) => Message::Done(Bytes::from(std::mem::take(&mut writer.buffer)), summary),
+            Ok(summary) => {
+                if summary.truncated {
+                    metrics.rows_truncated();
+                }
+                Message::Done(Bytes::from(std::mem::take(&mut writer.buffer)))
+            }
             Err(error) => Message::Failed(error),
         };
         let _ = sender.blocking_send(last);
@@ -126,10 +126,7 @@ pub async fn query_response(
             }
             return ApiError::from(error).into_response();
         }
-        Some(Message::Done(all, summary)) => {
-            if summary.truncated {
-                state.metrics.rows_truncated();
-            }
+        Some(Message::Done(all)) => {
             return with_headers(state, format, Response::new(Body::from(all)));
         }
         Some(message) => message,
@@ -147,13 +144,8 @@ pub async fn query_response(
             };
             match message {
                 Message::Chunk(bytes) => Some((Ok::<_, std::io::Error>(bytes), (None, receiver))),
-                Message::Done(tail, summary) => {
-                    if summary.truncated {
-                        metrics.rows_truncated();
-                    }
-                    // Yield the tail; the closed channel then ends the stream.
-                    (!tail.is_empty()).then_some((Ok(tail), (None, receiver)))
-                }
+                // Yield the tail; the closed channel then ends the stream.
+                Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
                 Message::Failed(error) => {
                     if matches!(error, SparqlError::Timeout(_)) {
                         metrics.query_timeout();

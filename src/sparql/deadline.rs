@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 struct Entry {
@@ -43,17 +43,16 @@ impl Drop for Guard {
 
 /// Cancels `token` after `limit` unless the returned guard was dropped first.
 pub fn watch(token: CancellationToken, limit: Duration) -> Guard {
-    static TIMER: OnceLock<Mutex<Sender<Entry>>> = OnceLock::new();
+    static TIMER: OnceLock<Sender<Entry>> = OnceLock::new();
     let finished = Arc::new(AtomicBool::new(false));
     let entry = Entry {
         at: Instant::now() + limit,
         token,
         finished: finished.clone(),
     };
-    let sender = TIMER.get_or_init(|| Mutex::new(spawn_timer()));
     // The timer thread only ends with the process, so a failed send cannot happen in practice;
     // if it ever did, the query would run without a deadline rather than fail.
-    let _ = sender.lock().expect("deadline lock").send(entry);
+    let _ = TIMER.get_or_init(spawn_timer).send(entry);
     Guard(finished)
 }
 

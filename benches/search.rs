@@ -5,354 +5,41 @@
 //! cargo bench --bench search                               # 10k and 100k documents
 //! SEARCH_BENCH_SIZES=10000,100000,1000000 cargo bench --bench search
 //! SEARCH_BENCH_PEER=off cargo bench --bench search         # ours only, for profiling
+//! SEARCH_BENCH_CORPUS=dense cargo bench --bench search     # the worst-case corpus
+//! SEARCH_BENCH_ROUNDS=300 cargo bench --bench search       # a longer query phase, to profile
+//! SEARCH_BENCH_QUERY="data protection" cargo bench --bench search  # one query of the mix
 //! ```
+//!
+//! The corpus (`search/corpus.rs`) is calibrated by default: its query terms and themes occur in
+//! the same share of documents as in the curated catalogue. `dense` is the earlier generator, whose
+//! ~110-word vocabularies put every query term in 20-50 % of documents.
 //!
 //! Per-query medians of ours go to stderr, to show which query shapes cost what.
 //!
 //! Each query returns the top 20 with snippets plus counts for five facets (jurisdiction, kind,
 //! status, role, theme) over all matches; FTS5 does the counts with GROUP BY over the matches.
 
-use crosswalk::index::{SearchDocument, SearchIndex, SearchRequest, Text};
+#[path = "search/corpus.rs"]
+mod corpus;
+
+use corpus::{Corpus, Profile};
+use crosswalk::index::{SearchIndex, SearchRequest};
 use rusqlite::{Connection, params};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const JURISDICTIONS: [&str; 7] = ["SG", "MY", "ID", "EU", "US", "INTL", "ASEAN"];
-const KINDS: [&str; 4] = ["requirement", "provision", "control", "instrument"];
-const STATUSES: [&str; 5] = [
-    "binding-law",
-    "binding-regulation",
-    "voluntary-framework",
-    "guidance",
-    "standard",
-];
-const ROLES: [&str; 6] = [
-    "provider",
-    "deployer",
-    "developer",
-    "importer",
-    "distributor",
-    "public-authority",
-];
-const THEMES: [&str; 12] = [
-    "content-provenance",
-    "incident-reporting",
-    "human-oversight",
-    "transparency",
-    "risk-management",
-    "data-governance",
-    "privacy",
-    "safety-testing",
-    "accountability",
-    "fairness",
-    "security",
-    "documentation",
-];
-const EN: &[&str] = &[
-    "provider",
-    "deployer",
-    "shall",
-    "ensure",
-    "system",
-    "risk",
-    "management",
-    "human",
-    "oversight",
-    "incident",
-    "serious",
-    "report",
-    "authority",
-    "market",
-    "surveillance",
-    "data",
-    "governance",
-    "quality",
-    "training",
-    "validation",
-    "testing",
-    "documentation",
-    "technical",
-    "record",
-    "keeping",
-    "logging",
-    "transparency",
-    "information",
-    "users",
-    "natural",
-    "persons",
-    "watermark",
-    "synthetic",
-    "content",
-    "marking",
-    "machine",
-    "readable",
-    "detection",
-    "model",
-    "general",
-    "purpose",
-    "evaluation",
-    "adversarial",
-    "red",
-    "teaming",
-    "cybersecurity",
-    "robustness",
-    "accuracy",
-    "bias",
-    "fairness",
-    "discrimination",
-    "privacy",
-    "personal",
-    "protection",
-    "impact",
-    "assessment",
-    "fundamental",
-    "rights",
-    "conformity",
-    "notified",
-    "body",
-    "registration",
-    "database",
-    "post",
-    "monitoring",
-    "corrective",
-    "action",
-    "withdraw",
-    "recall",
-    "penalty",
-    "fine",
-    "obligation",
-    "requirement",
-    "measure",
-    "appropriate",
-    "organisational",
-    "policy",
-    "procedure",
-    "accountability",
-    "responsible",
-    "deployment",
-    "lifecycle",
-    "supply",
-    "chain",
-    "third",
-    "party",
-    "component",
-    "dataset",
-    "annotation",
-    "labelling",
-    "explainability",
-    "interpretability",
-    "decision",
-    "making",
-    "automated",
-    "critical",
-    "infrastructure",
-    "biometric",
-    "identification",
-    "emotion",
-    "recognition",
-    "education",
-    "employment",
-    "credit",
-    "scoring",
-    "insurance",
-    "healthcare",
-    "law",
-    "enforcement",
-    "migration",
-    "justice",
-    "democratic",
-    "processes",
-];
-const ID_WORDS: &[&str] = &[
-    "penyelenggara",
-    "sistem",
-    "elektronik",
-    "wajib",
-    "menjamin",
-    "keamanan",
-    "data",
-    "pribadi",
-    "pengguna",
-    "menguji",
-    "pengujian",
-    "risiko",
-    "manajemen",
-    "krisis",
-    "etika",
-    "kecerdasan",
-    "artifisial",
-    "transparansi",
-    "akuntabilitas",
-    "pelindungan",
-    "informasi",
-    "keadilan",
-    "kesetaraan",
-    "pengawasan",
-    "manusia",
-    "penyalahgunaan",
-    "pelaku",
-    "usaha",
-    "tanggung",
-    "jawab",
-    "pedoman",
-    "penerapan",
-    "pemanfaatan",
-    "konten",
-    "sintetis",
-    "penandaan",
-    "label",
-    "tanda",
-    "air",
-    "inovasi",
-    "keberlanjutan",
-    "lingkungan",
-    "hak",
-    "kekayaan",
-    "intelektual",
-    "pendidikan",
-    "literasi",
-    "keuangan",
-    "perbankan",
-    "layanan",
-    "publik",
-];
-const MS_WORDS: &[&str] = &[
-    "pembekal",
-    "pengguna",
-    "sistem",
-    "hendaklah",
-    "memastikan",
-    "keselamatan",
-    "data",
-    "peribadi",
-    "pengujian",
-    "ujian",
-    "risiko",
-    "pengurusan",
-    "tadbir",
-    "urus",
-    "etika",
-    "kecerdasan",
-    "buatan",
-    "ketelusan",
-    "akauntabiliti",
-    "perlindungan",
-    "maklumat",
-    "keadilan",
-    "kebolehpercayaan",
-    "kawalan",
-    "manusia",
-    "penyalahgunaan",
-    "kandungan",
-    "tera",
-    "air",
-    "pelabelan",
-    "janaan",
-    "inovasi",
-    "kemampanan",
-    "alam",
-    "sekitar",
-    "hak",
-    "pendidikan",
-    "kewangan",
-    "perkhidmatan",
-    "awam",
-    "penggubal",
-    "dasar",
-    "pembangun",
-];
-
-/// Document `i` of the synthetic corpus: deterministic, so both engines see the same corpus.
-fn document(i: u64) -> SearchDocument {
-    let mut rng = fastrand::Rng::with_seed(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5EED);
-    // Skewed word choice: a few words are common, most are rare (as in real text).
-    let mut sentence = |words: &[&str], n: usize| -> String {
-        (0..n)
-            .map(|_| {
-                let r = rng.f64();
-                words[((r * r) * words.len() as f64) as usize]
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let language = match i % 10 {
-        0..=6 => "en",
-        7 | 8 => "id",
-        _ => "ms",
-    };
-    let vocabulary = match language {
-        "id" => ID_WORDS,
-        "ms" => MS_WORDS,
-        _ => EN,
-    };
-    let title = sentence(vocabulary, 5);
-    let mut texts = vec![Text {
-        language: language.into(),
-        value: sentence(vocabulary, 35),
-    }];
-    if language != "en" {
-        texts.push(Text {
-            language: "en".into(),
-            value: sentence(EN, 25),
-        });
-    }
-    let mut pick = |n: usize| rng.usize(..n);
-    let themes: Vec<String> = (0..1 + pick(3))
-        .map(|_| THEMES[pick(THEMES.len())].to_owned())
-        .collect();
-    let roles: Vec<String> = (0..1 + pick(2))
-        .map(|_| ROLES[pick(ROLES.len())].to_owned())
-        .collect();
-    let year = 2019 + pick(9) as i64;
-    SearchDocument {
-        iri: format!("https://w3id.org/crosswalk/id/provision/synthetic/{i}"),
-        kind: KINDS[pick(KINDS.len())].into(),
-        reference: Some(format!("Art. {}({})", 1 + pick(120), 1 + pick(9))),
-        titles: vec![Text {
-            language: language.into(),
-            value: title,
-        }],
-        texts,
-        jurisdiction: Some(JURISDICTIONS[pick(JURISDICTIONS.len())].into()),
-        instrument: Some(format!(
-            "https://w3id.org/crosswalk/id/instrument/synthetic-{}",
-            pick(200)
-        )),
-        instrument_name: None,
-        issuer: None,
-        status: Some(STATUSES[pick(STATUSES.len())].into()),
-        binding: Some(pick(2) == 0),
-        deontic: Some(["must", "should", "may"][pick(3)].into()),
-        roles,
-        themes,
-        applies_from: Some(year * 10000 + 101),
-        date: Some(year * 10000 + 101),
-    }
-}
-
-fn theme_labels() -> Vec<(String, String)> {
-    THEMES
-        .iter()
-        .map(|t| (t.replace('-', " "), (*t).to_owned()))
-        .chain([
-            ("watermark".into(), "content-provenance".into()),
-            ("tanda air".into(), "content-provenance".into()),
-        ])
-        .collect()
-}
-
 /// The query mix: (query for us, FTS5 MATCH expression, jurisdiction filter, kind filter).
 const QUERIES: [(&str, &str, Option<&str>, Option<&str>); 10] = [
     ("incident", "incident", None, None),
     ("\"human oversight\"", "\"human oversight\"", None, None),
-    ("risk management", "risk OR management", None, None),
+    ("risk management", "risk management", None, None),
     ("watermark", "watermark", Some("SG"), None),
     ("pengujian", "pengujian", None, None),
-    ("data protection", "data OR protection", Some("EU"), None),
+    ("data protection", "data protection", Some("EU"), None),
     ("transparency", "transparency", None, Some("requirement")),
     ("penyedia OR pembekal", "penyedia OR pembekal", None, None),
-    ("model evaluation", "model OR evaluation", Some("US"), None),
+    ("model evaluation", "model evaluation", Some("US"), None),
     ("keselamatan", "keselamatan", Some("MY"), Some("provision")),
 ];
 
@@ -385,14 +72,22 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn tantivy_run(n: u64, rounds: usize, dir: &Path) -> Measured {
+fn tantivy_run(corpus: &Corpus, n: u64, rounds: usize, dir: &Path) -> Measured {
     let started = Instant::now();
-    let index = SearchIndex::build_from(dir, (0..n).map(document), theme_labels(), 2).unwrap();
+    let documents = (0..n).map(|i| corpus.document(i));
+    let index = SearchIndex::build_from(dir, documents, corpus.theme_labels(), 2).unwrap();
     let build = started.elapsed();
     let mut latencies = Vec::new();
     let mut hits = 0;
+    let mut matches = [0; QUERIES.len()];
+    let mut per_query: [Vec<Duration>; QUERIES.len()] = Default::default();
+    // SEARCH_BENCH_QUERY=incident times one query of the mix, to profile it.
+    let only = std::env::var("SEARCH_BENCH_QUERY").ok();
     for _ in 0..rounds {
-        for (q, _, jurisdiction, kind) in QUERIES {
+        for (i, (q, _, jurisdiction, kind)) in QUERIES.into_iter().enumerate() {
+            if only.as_deref().is_some_and(|only| only != q) {
+                continue;
+            }
             let mut request = SearchRequest {
                 q: q.into(),
                 ..SearchRequest::default()
@@ -407,23 +102,24 @@ fn tantivy_run(n: u64, rounds: usize, dir: &Path) -> Measured {
             }
             let started = Instant::now();
             let response = index.search(&request).unwrap();
-            latencies.push(started.elapsed());
+            per_query[i].push(started.elapsed());
             hits += response.total as u64;
+            matches[i] = response.total;
         }
     }
     for (i, (q, _, jurisdiction, kind)) in QUERIES.iter().enumerate() {
-        let mut own: Vec<Duration> = latencies
-            .iter()
-            .skip(i)
-            .step_by(QUERIES.len())
-            .copied()
-            .collect();
+        let own = &mut per_query[i];
+        if own.is_empty() {
+            continue;
+        }
         own.sort();
+        latencies.extend_from_slice(own);
         eprintln!(
-            "{n}: {q:<24} {:<4} {:<12} p50 {:>8.3} ms",
+            "{n}: {q:<24} {:<4} {:<12} p50 {:>8.3} ms  {:>5.1} % of documents match",
             jurisdiction.unwrap_or("-"),
             kind.unwrap_or("-"),
-            percentile(&own, 0.5).as_secs_f64() * 1e3
+            percentile(own, 0.5).as_secs_f64() * 1e3,
+            matches[i] as f64 * 100.0 / n as f64
         );
     }
     Measured {
@@ -434,7 +130,7 @@ fn tantivy_run(n: u64, rounds: usize, dir: &Path) -> Measured {
     }
 }
 
-fn fts5_build(n: u64, path: &Path) -> Connection {
+fn fts5_build(corpus: &Corpus, n: u64, path: &Path) -> Connection {
     let _ = std::fs::remove_file(path);
     let mut db = Connection::open(path).unwrap();
     db.execute_batch(
@@ -458,7 +154,7 @@ fn fts5_build(n: u64, path: &Path) -> Connection {
             .prepare("INSERT INTO fts(rowid, ref, title, text_en, text_id, text_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .unwrap();
         for i in 0..n {
-            let d = document(i);
+            let d = corpus.document(i);
             let id = i as i64;
             let title = d.titles[0].value.clone();
             doc_insert
@@ -507,9 +203,9 @@ fn fts5_build(n: u64, path: &Path) -> Connection {
     db
 }
 
-fn fts5_run(n: u64, rounds: usize, path: &Path) -> Measured {
+fn fts5_run(corpus: &Corpus, n: u64, rounds: usize, path: &Path) -> Measured {
     let started = Instant::now();
-    let db = fts5_build(n, path);
+    let db = fts5_build(corpus, n, path);
     let build = started.elapsed();
     let bytes = std::fs::metadata(path).unwrap().len();
     let filter =
@@ -596,8 +292,10 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let work = tempfile::tempdir().unwrap();
+    let corpus = Corpus::new(Profile::from_env());
     println!(
-        "Top 20 + snippets + 5 facet counts per query; {} queries per round.\n",
+        "Corpus `{}`; top 20 + snippets + 5 facet counts per query; {} queries per round.\n",
+        corpus.profile().name(),
         QUERIES.len()
     );
     println!(
@@ -606,14 +304,27 @@ fn main() {
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in sizes {
         // Enough samples for a p99 without spending minutes at 1M.
-        let rounds = if n >= 1_000_000 { 20 } else { 50 };
-        let mut ours = tantivy_run(n, rounds, &work.path().join(format!("tantivy-{n}")));
+        let rounds = std::env::var("SEARCH_BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(if n >= 1_000_000 { 20 } else { 50 });
+        let mut ours = tantivy_run(
+            &corpus,
+            n,
+            rounds,
+            &work.path().join(format!("tantivy-{n}")),
+        );
         let (ours_p50, _) = report("crosswalk", n, &mut ours);
         if std::env::var("SEARCH_BENCH_PEER").is_ok_and(|v| v == "off") {
             let _ = std::fs::remove_dir_all(work.path().join(format!("tantivy-{n}")));
             continue;
         }
-        let mut peer = fts5_run(n, rounds, &work.path().join(format!("fts5-{n}.sqlite")));
+        let mut peer = fts5_run(
+            &corpus,
+            n,
+            rounds,
+            &work.path().join(format!("fts5-{n}.sqlite")),
+        );
         let (peer_p50, _) = report("SQLite FTS5", n, &mut peer);
         eprintln!(
             "{n}: p50 {:.2}x FTS5 ({})",

@@ -6,6 +6,7 @@
 //! # The peer: upstream's prebuilt `oxigraph` CLI (PyPI wheel), the version in our Cargo.lock.
 //! python3 -m venv ~/.cache/oxigraph-peer && ~/.cache/oxigraph-peer/bin/pip install oxigraph==0.5.13
 //! cargo bench --bench sparql               # OXIGRAPH_BIN=/path/to/oxigraph to override
+//! SPARQL_BENCH_QUERIES=lookup cargo bench --bench sparql   # a subset of the query mix
 //! ```
 //!
 //! `cargo install oxigraph-cli` works too but compiles RocksDB a second time (~45 min here).
@@ -224,7 +225,13 @@ fn main() {
         "| query | clients | crosswalk median ms | oxigraph median ms | crosswalk p99 ms | oxigraph p99 ms | crosswalk q/s | oxigraph q/s | overhead (q/s) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (name, query) in QUERIES {
+    // SPARQL_BENCH_QUERIES=lookup,mappings measures a subset of the mix.
+    let only = std::env::var("SPARQL_BENCH_QUERIES").ok();
+    let selected = |name: &str| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|n| n == name))
+    };
+    for (name, query) in QUERIES.into_iter().filter(|(name, _)| selected(name)) {
         for clients in [1, 16] {
             // Warm both caches, then measure them back to back.
             run(&ours.url, query, 1);

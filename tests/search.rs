@@ -8,7 +8,7 @@ use crosswalk::config::Config;
 use crosswalk::index::{SearchIndex, SearchRequest};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, QuadRef};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -176,6 +176,28 @@ fn typos_prefixes_and_phrases() {
     ]));
     let incident = iris(&search(&[("q", "+incident"), ("limit", "100")]));
     assert!(both.iter().all(|iri| incident.contains(iri)));
+}
+
+#[test]
+fn words_must_all_match_unless_no_document_has_them_all() {
+    let total = |response: &Value| response["total"].as_u64().unwrap();
+    // Both words: a subset of either word's matches, and no relaxation.
+    let both = search(&[("q", "serious incident"), ("limit", "100")]);
+    assert_eq!(
+        (&both["relaxed"], &both["expansions"]),
+        (&false.into(), &json!([]))
+    );
+    let either = search(&[("q", "serious OR incident"), ("limit", "100")]);
+    assert!(total(&both) > 0 && total(&both) < total(&either));
+    let incident = iris(&search(&[("q", "incident"), ("limit", "100")]));
+    assert!(iris(&both).iter().all(|iri| incident.contains(iri)));
+    // No document has both: any word, flagged as relaxed.
+    let relaxed = search(&[("q", "serious qwertyzzyx")]);
+    assert_eq!(relaxed["relaxed"], true);
+    let serious = search(&[("q", "serious")]);
+    assert!(total(&serious) > 0);
+    assert_eq!(total(&relaxed), total(&serious));
+    assert_eq!(serious["relaxed"], false);
 }
 
 #[test]

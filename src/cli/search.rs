@@ -70,6 +70,9 @@ pub fn search(config: &Config, graph: &Graph, args: SearchArgs) -> Result<ExitCo
     if response.fallback {
         eprintln!("(query did not parse; searched its plain words)");
     }
+    if response.relaxed {
+        eprintln!("(no document has every word; showing those with any of them)");
+    }
     for e in &response.expansions {
         eprintln!("(expanded: {:?} → theme {})", e.label, e.theme);
     }

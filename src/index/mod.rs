@@ -19,6 +19,7 @@ mod indexer;
 pub mod query;
 pub mod schema;
 pub mod service;
+mod syntax;
 
 pub use document::{SearchDocument, Text};
 pub use query::{Expansion, Hit, SearchRequest, SearchResponse, Sort};
@@ -30,6 +31,8 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use tantivy::index::SegmentId;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 #[derive(Debug, thiserror::Error)]
@@ -124,9 +127,40 @@ impl SearchIndex {
         remove_index(dir)?;
         let (this, _) = Self::open_dir(dir, threads, WRITER_BYTES * threads)?;
         let mut writer = this.lock_writer();
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         this.commit(&mut writer, documents, theme_labels, 0)?;
+        this.merge_into(&mut writer, threads.max(1))?;
+        writer.set_merge_policy(Box::<LogMergePolicy>::default());
         drop(writer);
         Ok(this)
+    }
+
+    /// Merges the committed segments into `parts` of about equal size and waits for it: the
+    /// state background merging would reach, with one part per core for parallel search.
+    fn merge_into(&self, writer: &mut IndexWriter, parts: usize) -> Result<(), IndexError> {
+        let segments = self.inner.index.searchable_segment_metas()?;
+        let mut groups: Vec<(u32, Vec<SegmentId>)> = vec![(0, Vec::new()); parts];
+        let mut by_size = segments;
+        by_size.sort_by_key(|s| std::cmp::Reverse(s.num_docs()));
+        for segment in by_size {
+            // Largest first into the lightest group: near-equal parts.
+            let lightest = groups
+                .iter_mut()
+                .min_by_key(|(docs, _)| *docs)
+                .expect("parts > 0");
+            lightest.0 += segment.num_docs();
+            lightest.1.push(segment.id());
+        }
+        let merges: Vec<_> = groups
+            .iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .map(|(_, ids)| writer.merge(ids))
+            .collect();
+        for merge in merges {
+            merge.wait()?;
+        }
+        self.inner.reader.reload()?;
+        Ok(())
     }
 
     /// Returns the opened index and the payload of its last commit, if it is this schema's.

@@ -12,8 +12,9 @@
 //!   ([`super::facets`]).
 
 use super::IndexError;
-use super::facets::FacetCache;
+use super::facets::{FacetCache, FacetCounts};
 use super::schema::{FACETS, Fields};
+use super::syntax::{bare_words, is_strict, joined_words, split_field_filters, split_prefixes};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -91,6 +92,9 @@ pub struct SearchResponse {
     pub expansions: Vec<Expansion>,
     /// True when the query did not parse and its plain words were searched instead.
     pub fallback: bool,
+    /// True when no document had all the query's words, so documents with any of them are
+    /// returned instead.
+    pub relaxed: bool,
     pub hits: Vec<Hit>,
 }
 
@@ -140,110 +144,6 @@ pub fn expansions(q: &str, labels: &[ThemeLabel]) -> Vec<Expansion> {
     out
 }
 
-/// Takes facet conditions (`jurisdiction:SG`, `-kind:theme`) out of the query text: they filter
-/// (AND, or NOT when negated) rather than add optional terms. Returns the rest of the text.
-fn split_field_filters(q: &str) -> (String, Vec<(Occur, &'static str, String)>) {
-    let mut kept = Vec::new();
-    let mut filters = Vec::new();
-    for token in tokens_outside_quotes(q) {
-        let (occur, body) = match token.strip_prefix('-') {
-            Some(body) => (Occur::MustNot, body),
-            None => (Occur::Must, token.strip_prefix('+').unwrap_or(token)),
-        };
-        let facet = body
-            .split_once(':')
-            .and_then(|(field, value)| Some((FACETS.iter().find(|f| **f == field)?, value)));
-        match facet {
-            Some((field, value)) if !value.is_empty() && !value.contains('"') => {
-                filters.push((occur, *field, value.trim_start_matches('/').to_owned()))
-            }
-            _ => kept.push(token),
-        }
-    }
-    (kept.join(" "), filters)
-}
-
-/// Bare words outside quotes (no field, no wildcard, not an operator): typo-tolerance candidates.
-fn bare_words(q: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (i, part) in q.split('"').enumerate() {
-        if i % 2 == 1 {
-            continue; // inside a phrase
-        }
-        for token in part.split_whitespace() {
-            let token = token.trim_start_matches('+');
-            if token.starts_with('-')
-                || token.contains([':', '*', '^', '~'])
-                || matches!(token, "AND" | "OR" | "NOT")
-            {
-                continue;
-            }
-            let word: String = token
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_owned();
-            if word.chars().count() >= 5 && word.chars().all(char::is_alphanumeric) {
-                out.push(word);
-            }
-        }
-    }
-    out
-}
-
-/// Splits single-word prefixes (`water*`, `+water*`) out of the query: Tantivy's parser only
-/// handles phrase prefixes. Returns the rest of the query and (occur, lower-cased prefix).
-fn split_prefixes(q: &str) -> (String, Vec<(Occur, String)>) {
-    let mut kept = Vec::new();
-    let mut prefixes = Vec::new();
-    for token in tokens_outside_quotes(q) {
-        let (occur, body) = match token.strip_prefix('+') {
-            Some(body) => (Occur::Must, body),
-            None => match token.strip_prefix('-') {
-                Some(body) => (Occur::MustNot, body),
-                None => (Occur::Should, token),
-            },
-        };
-        match body.strip_suffix('*') {
-            Some(word) if !word.is_empty() && word.chars().all(char::is_alphanumeric) => {
-                prefixes.push((occur, word.to_lowercase()))
-            }
-            _ => kept.push(token),
-        }
-    }
-    (kept.join(" "), prefixes)
-}
-
-/// Splits on whitespace that is not inside double quotes (`"big bad wo"*` stays one token).
-fn tokens_outside_quotes(q: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut quoted = false;
-    for (i, c) in q.char_indices() {
-        if c == '"' {
-            quoted = !quoted;
-        }
-        match (c.is_whitespace() && !quoted, start) {
-            (true, Some(s)) => {
-                out.push(&q[s..i]);
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push(&q[s..]);
-    }
-    out
-}
-
-/// Explicit boolean syntax (AND, NOT, +required, -excluded) means exactly what it says: no
-/// typo-tolerant or theme alternatives are added beside it.
-fn is_strict(q: &str) -> bool {
-    tokens_outside_quotes(q)
-        .iter()
-        .any(|t| t.starts_with(['-', '+']) || matches!(*t, "AND" | "NOT"))
-}
-
 /// Everything a query needs from the open index.
 pub struct Context<'a> {
     pub index: &'a Index,
@@ -270,33 +170,22 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
     }
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let (text, field_filters) = split_field_filters(req.q.trim());
-    let TextQuery {
-        query: text_query,
+    // All words first; only when no document has them all, any of them (and say so).
+    let mut relaxed = false;
+    let mut run = run_query(ctx, req, &text, &field_filters, Words::All, limit)?;
+    if run.total == 0 && run.words > 1 {
+        run = run_query(ctx, req, &text, &field_filters, Words::Any, limit)?;
+        relaxed = true;
+    }
+    let Run {
+        query,
+        scored,
+        total,
+        counts,
         expansions,
         fallback,
-    } = text_query(ctx, &text)?;
-    let query = with_filters(ctx.fields, text_query, req, &field_filters)?;
-
-    let counter = ctx.facets.collector(ctx.fields, ctx.searcher);
-    let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
-    let (scored, (total, counts)): (Vec<(f32, DocAddress)>, _) = match req.sort {
-        Sort::Relevance => ctx
-            .searcher
-            .search(&*query, &(top.order_by_score(), counter))?,
-        Sort::Date => {
-            let (top, counted) = ctx.searcher.search(
-                &*query,
-                &(
-                    top.order_by_fast_field::<i64>("sort_date", Order::Desc),
-                    counter,
-                ),
-            )?;
-            (
-                top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
-                counted,
-            )
-        }
-    };
+        ..
+    } = run;
     let facets = FACETS
         .iter()
         .zip(counts)
@@ -325,7 +214,72 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
         facets,
         expansions,
         fallback,
+        relaxed,
         hits,
+    })
+}
+
+/// How the words of a query combine when it names no operator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Words {
+    All,
+    Any,
+}
+
+/// One evaluation of the query: the top `limit` and the counts over every match.
+struct Run {
+    query: Box<dyn Query>,
+    scored: Vec<(f32, DocAddress)>,
+    total: usize,
+    counts: FacetCounts,
+    expansions: Vec<Expansion>,
+    fallback: bool,
+    /// Words the default operator joined, so only a search it narrowed is retried.
+    words: usize,
+}
+
+fn run_query(
+    ctx: &Context<'_>,
+    req: &SearchRequest,
+    text: &str,
+    field_filters: &[(Occur, &'static str, String)],
+    combine: Words,
+    limit: usize,
+) -> Result<Run, IndexError> {
+    let TextQuery {
+        query: text_query,
+        expansions,
+        fallback,
+    } = text_query(ctx, text, combine)?;
+    let query = with_filters(ctx.fields, text_query, req, field_filters)?;
+    let counter = ctx.facets.collector(ctx.fields, ctx.searcher);
+    let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
+    let (scored, (total, counts)): (Vec<(f32, DocAddress)>, _) = match req.sort {
+        Sort::Relevance => ctx
+            .searcher
+            .search(&*query, &(top.order_by_score(), counter))?,
+        Sort::Date => {
+            let (top, counted) = ctx.searcher.search(
+                &*query,
+                &(
+                    top.order_by_fast_field::<i64>("sort_date", Order::Desc),
+                    counter,
+                ),
+            )?;
+            (
+                top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                counted,
+            )
+        }
+    };
+    Ok(Run {
+        query,
+        scored,
+        total,
+        counts,
+        expansions,
+        fallback,
+        words: joined_words(text),
     })
 }
 
@@ -339,7 +293,7 @@ struct TextQuery {
 }
 
 /// The scored part: parsed user query, plus typo-tolerant and theme-expansion alternatives.
-fn text_query(ctx: &Context<'_>, q: &str) -> Result<TextQuery, IndexError> {
+fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, IndexError> {
     if q.is_empty() {
         return Ok(TextQuery {
             query: Box::new(AllQuery),
@@ -351,6 +305,9 @@ fn text_query(ctx: &Context<'_>, q: &str) -> Result<TextQuery, IndexError> {
     let mut parser = QueryParser::for_index(ctx.index, defaults.iter().map(|(f, _)| *f).collect());
     for (field, boost) in &defaults {
         parser.set_field_boost(*field, *boost);
+    }
+    if combine == Words::All {
+        parser.set_conjunction_by_default();
     }
     let (rest, prefixes) = split_prefixes(q);
     let parsed = if rest.is_empty() {
@@ -599,31 +556,7 @@ mod tests {
     }
 
     #[test]
-    fn query_rewriting_helpers() {
-        let (rest, filters) =
-            split_field_filters("incident jurisdiction:EU -kind:theme title_en:x");
-        assert_eq!(rest, "incident title_en:x");
-        assert_eq!(
-            filters,
-            [
-                (Occur::Must, "jurisdiction", "EU".to_owned()),
-                (Occur::MustNot, "kind", "theme".to_owned())
-            ]
-        );
-        assert_eq!(
-            bare_words("\"human oversight\" incidnt report* title_en:water transparency"),
-            ["incidnt", "transparency"]
-        );
-        assert!(is_strict("a -b") && is_strict("a AND b") && !is_strict("a OR \"b AND\""));
-        let (rest, prefixes) = split_prefixes("Water* \"big bad wo\"* +regul* x");
-        assert_eq!(rest, "\"big bad wo\"* x");
-        assert_eq!(
-            prefixes,
-            [
-                (Occur::Should, "water".into()),
-                (Occur::Must, "regul".into())
-            ]
-        );
+    fn typo_distance_and_escaping() {
         assert_eq!(typo_distance(4), None);
         assert_eq!(typo_distance(5), Some(1));
         assert_eq!(typo_distance(9), Some(2));

@@ -25,7 +25,6 @@ pub mod sparql;
 pub mod validate;
 
 use config::Config;
-use graph::{Graph, GraphError, SeedReport};
 
 /// The seed roots and the label of their named graphs: ontology first, then curated data.
 pub fn seed_roots(config: &Config) -> [(&'static str, &std::path::Path); 2] {
@@ -37,9 +36,10 @@ pub fn seed_roots(config: &Config) -> [(&'static str, &std::path::Path); 2] {
 
 /// Opens `<data>/graph` for writing, loads changed seed files and refreshes derived knowledge.
 /// Only one process may hold the store: while `crosswalk serve` runs, use its HTTP API instead
-/// (the error says so).
-pub fn open_graph(config: &Config) -> Result<(Graph, SeedReport), GraphError> {
-    let graph = Graph::open(&config.graph_dir())?;
+/// (the error says so). Needs the `rocksdb` feature.
+#[cfg(feature = "rocksdb")]
+pub fn open_graph(config: &Config) -> Result<(graph::Graph, graph::SeedReport), graph::GraphError> {
+    let graph = graph::Graph::open(&config.graph_dir())?;
     let report = graph::load_seed_dirs(&graph, &seed_roots(config))?;
     let derived = graph::derive::refresh(&graph)?;
     // RocksDB does not flush on recovery here, so without this the whole catalogue would be

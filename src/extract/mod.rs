@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use text::{Language, Line};
 
 /// Bumped whenever extraction rules change, so stored snapshots can be re-extracted.
-pub const EXTRACTOR_VERSION: &str = "1";
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// What was fetched, ready for extraction.
 #[derive(Debug, Clone)]
@@ -123,14 +123,30 @@ pub enum ExtractError {
 /// by `options.pdf`. Challenge pages, missing selectors, empty results, scanned, malformed and
 /// hostile PDFs are errors, never content.
 pub fn extract(document: &Document, options: &ExtractOptions) -> Result<Extracted, ExtractError> {
+    match document {
+        Document::Html(html) => structure(html::to_lines(html, options)?, Vec::new(), options),
+        Document::Pdf(bytes) => from_pdf_pages(&pdf::extract_pages(bytes, &options.pdf)?, options),
+    }
+}
+
+/// The PDF half of [`extract`] after parsing: page texts, as the sandbox returns them (or
+/// [`pdf::parse_in_process`]), lose running headers, footers and page numbers, are reflowed
+/// into lines and segmented. Runs in this process: it is our code, bounded by its input.
+pub fn from_pdf_pages(
+    pages: &[String],
+    options: &ExtractOptions,
+) -> Result<Extracted, ExtractError> {
     let mut warnings = Vec::new();
-    let lines: Vec<Line> = match document {
-        Document::Html(html) => html::to_lines(html, options)?,
-        Document::Pdf(bytes) => {
-            let pages = pdf::extract_pages(bytes, &options.pdf)?;
-            layout::pages_to_lines(&pages, &mut warnings)
-        }
-    };
+    let lines = layout::pages_to_lines(pages, &mut warnings);
+    structure(lines, warnings, options)
+}
+
+/// Lines of either format → text, provisions and obligations.
+fn structure(
+    lines: Vec<Line>,
+    warnings: Vec<String>,
+    options: &ExtractOptions,
+) -> Result<Extracted, ExtractError> {
     let lines = text::finish(lines);
     if lines.is_empty() {
         return Err(ExtractError::Empty);

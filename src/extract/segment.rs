@@ -9,7 +9,7 @@ use super::numbering::{
     mentions_principles, parse_keyword, parse_marker,
 };
 use super::text::{Line, LineKind, slug};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 struct Open {
     level: u16,
@@ -21,7 +21,10 @@ struct Open {
 struct Segmenter {
     provisions: Vec<ExtractedProvision>,
     stack: Vec<Open>,
+    /// Uses of each structural identifier so far.
     used: HashMap<String, usize>,
+    /// Every identifier given out.
+    taken: HashSet<String>,
     /// Section keywords sit between chapters and articles when the text has articles.
     has_articles: bool,
     principles: bool,
@@ -38,6 +41,7 @@ pub(crate) fn segment(lines: &[Line]) -> Vec<ExtractedProvision> {
         provisions: Vec::new(),
         stack: Vec::new(),
         used: HashMap::new(),
+        taken: HashSet::new(),
         has_articles,
         principles: false,
         awaiting_title: None,
@@ -307,13 +311,7 @@ impl Segmenter {
             .stack
             .last()
             .map(|o| self.provisions[o.index].id.clone());
-        let count = self.used.entry(id.clone()).or_insert(0);
-        *count += 1;
-        let id = if *count == 1 {
-            id
-        } else {
-            format!("{id}-{count}")
-        };
+        let id = self.unique(id);
         let index = self.provisions.len();
         self.provisions.push(ExtractedProvision {
             id,
@@ -330,6 +328,25 @@ impl Segmenter {
             prefix,
         });
         index
+    }
+
+    /// `id`, or for its n-th use `id-n`, skipping suffixes another provision already has as
+    /// its own identifier (a second "2." section and paragraph 2 of the first are both
+    /// `section-2-2`).
+    fn unique(&mut self, id: String) -> String {
+        let mut n = self.used.get(&id).copied().unwrap_or(0) + 1;
+        let mut unique = if n == 1 {
+            id.clone()
+        } else {
+            format!("{id}-{n}")
+        };
+        while self.taken.contains(&unique) {
+            n += 1;
+            unique = format!("{id}-{n}");
+        }
+        self.used.insert(id, n);
+        self.taken.insert(unique.clone());
+        unique
     }
 
     fn append(&mut self, line: &Line) {
@@ -415,5 +432,20 @@ mod tests {
         let after = ids(&["Pasal 7", "(1) Tujuh, diubah."]);
         assert_eq!(before[3..], after[..]);
         assert_eq!(before[..3], ["pasal-3", "pasal-3-ayat-1", "pasal-3-ayat-2"]);
+    }
+
+    /// Found by fuzz/pdf_pages: a repeated "2." section was given `section-2-2`, the identifier
+    /// paragraph 2 of the first one already had, so two provisions shared one IRI.
+    #[test]
+    fn repeated_identifiers_never_collide() {
+        let got = ids(&[
+            "2. Definitions",
+            "2. The terms below apply to providers and deployers.",
+            "2. Obligations",
+        ]);
+        assert_eq!(got, vec!["section-2", "section-2-2", "section-2-3"]);
+        let got = ids(&["2. T ea", "2. p", "2. T"]);
+        let distinct: HashSet<&String> = got.iter().collect();
+        assert_eq!(distinct.len(), got.len(), "{got:?}");
     }
 }

@@ -23,8 +23,6 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 const MAX_REDIRECTS: usize = 5;
-/// Crawl-delay is honoured up to this many seconds (a hostile value must not stall the crawler).
-const MAX_CRAWL_DELAY_SECS: f32 = 60.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -358,10 +356,9 @@ impl Fetcher {
         hosts.entry(Self::host_key(url)).or_default().clone()
     }
 
-    fn set_crawl_delay(&self, url: &Url, seconds: f32) {
-        let seconds = seconds.clamp(0.0, MAX_CRAWL_DELAY_SECS);
+    fn set_crawl_delay(&self, url: &Url, delay: Duration) {
         if let Ok(mut slot) = self.host_slot(url).try_lock() {
-            slot.crawl_delay = Some(Duration::from_secs_f32(seconds));
+            slot.crawl_delay = Some(delay);
         }
     }
 }

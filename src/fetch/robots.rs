@@ -4,6 +4,7 @@
 
 use super::{FetchError, Fetcher, Request};
 use crate::ops::RobotsEntry;
+use std::time::Duration;
 use texting_robots::Robot;
 use url::Url;
 
@@ -19,14 +20,48 @@ const STALE_OK_SECS: i64 = 30 * 24 * 3600;
 /// What robots.txt says about one URL.
 pub struct Verdict {
     pub allowed: bool,
-    /// Crawl-delay for our agent, in seconds, if any.
-    pub delay: Option<f32>,
+    /// Crawl-delay for our agent, if any, at most [`MAX_CRAWL_DELAY`].
+    pub delay: Option<Duration>,
     /// The origin could not serve robots.txt (5xx or network): everything is disallowed.
     pub unreachable: bool,
 }
 
+/// Crawl-delay is honoured up to this long (a hostile value must not stall the crawler).
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+
 pub fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
+}
+
+/// What a cached robots.txt `entry` says about `url` for the product token `agent`.
+pub fn judge(agent: &str, entry: &RobotsEntry, url: &Url) -> Verdict {
+    match entry.status.as_str() {
+        "ok" => match Robot::new(agent, &entry.body) {
+            Ok(robot) => Verdict {
+                allowed: robot.allowed(url.as_str()),
+                delay: robot.delay.map(|seconds| {
+                    Duration::from_secs_f32(seconds.clamp(0.0, MAX_CRAWL_DELAY.as_secs_f32()))
+                }),
+                unreachable: false,
+            },
+            // An unparseable file restricts nothing (RFC 9309 §2.2: ignore invalid lines).
+            Err(_) => Verdict {
+                allowed: true,
+                delay: None,
+                unreachable: false,
+            },
+        },
+        "unavailable" => Verdict {
+            allowed: true,
+            delay: None,
+            unreachable: false,
+        },
+        _ => Verdict {
+            allowed: false,
+            delay: None,
+            unreachable: true,
+        },
+    }
 }
 
 impl Fetcher {
@@ -60,35 +95,7 @@ impl Fetcher {
                 }
             }
         };
-        Ok(self.judge(&entry, url))
-    }
-
-    fn judge(&self, entry: &RobotsEntry, url: &Url) -> Verdict {
-        match entry.status.as_str() {
-            "ok" => match Robot::new(&self.settings.agent_token, &entry.body) {
-                Ok(robot) => Verdict {
-                    allowed: robot.allowed(url.as_str()),
-                    delay: robot.delay,
-                    unreachable: false,
-                },
-                // An unparseable file restricts nothing (RFC 9309 §2.2: ignore invalid lines).
-                Err(_) => Verdict {
-                    allowed: true,
-                    delay: None,
-                    unreachable: false,
-                },
-            },
-            "unavailable" => Verdict {
-                allowed: true,
-                delay: None,
-                unreachable: false,
-            },
-            _ => Verdict {
-                allowed: false,
-                delay: None,
-                unreachable: true,
-            },
-        }
+        Ok(judge(&self.settings.agent_token, &entry, url))
     }
 
     async fn fetch_robots(&self, url: &Url, now: i64) -> Result<RobotsEntry, FetchError> {
@@ -125,5 +132,33 @@ impl Fetcher {
             Err(e @ (FetchError::Blocked { .. } | FetchError::Scheme(_))) => Err(e),
             Err(_) => Ok(entry("unreachable", Vec::new())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(body: &str) -> RobotsEntry {
+        RobotsEntry {
+            status: "ok".into(),
+            body: body.as_bytes().to_vec(),
+            fetched_at: 0,
+        }
+    }
+
+    #[test]
+    fn our_group_applies_and_crawl_delay_is_capped() {
+        let body = "User-agent: *\nDisallow: /\n\nUser-agent: CrosswalkBot\nAllow: /docs\nDisallow: /\nCrawl-delay: 1000\n";
+        let url = Url::parse("https://example.org/docs/a.pdf").unwrap();
+        let verdict = judge("CrosswalkBot", &fetched(body), &url);
+        assert!(verdict.allowed && !verdict.unreachable);
+        assert_eq!(verdict.delay, Some(MAX_CRAWL_DELAY));
+        assert!(!judge("OtherBot", &fetched(body), &url).allowed);
+        let unreachable = RobotsEntry {
+            status: "unreachable".into(),
+            ..fetched(body)
+        };
+        assert!(judge("CrosswalkBot", &unreachable, &url).unreachable);
     }
 }

@@ -1,4 +1,6 @@
 //! The knowledge graph: Oxigraph on RocksDB at `<data>/graph`, organised in named graphs.
+//! The on-disk store (`Graph::open`) needs the `rocksdb` feature (on by default); in-memory
+//! graphs ([`Graph::in_memory`]) do not.
 //!
 //! Every write goes through [`Graph::write`], which runs in one transaction and bumps the graph
 //! *revision* in the same transaction. Derived stores (the search index) record the revision they
@@ -14,7 +16,6 @@ pub use seeds::{SeedReport, load_file, load_seed_dirs};
 use oxigraph::model::{GraphNameRef, Literal, NamedNodeRef, QuadRef, Term};
 use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator, Variable};
 use oxigraph::store::{StorageError, Store, Transaction};
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -48,7 +49,8 @@ pub struct Graph {
 
 impl Graph {
     /// Opens (creating if needed) the RocksDB store in `dir`. Only one process may hold it.
-    pub fn open(dir: &Path) -> Result<Self, GraphError> {
+    #[cfg(feature = "rocksdb")]
+    pub fn open(dir: &std::path::Path) -> Result<Self, GraphError> {
         std::fs::create_dir_all(dir).map_err(|source| GraphError::Io {
             file: dir.display().to_string(),
             source,
@@ -86,6 +88,7 @@ impl Graph {
     /// Moves buffered writes from RocksDB's memtable into sorted tables, compacting them when
     /// `compact` is set. Point lookups in a memtable walk a skip list: served from it, the
     /// catalogue cost a quarter of the SPARQL server's CPU in that walk (BENCHMARKS.md).
+    #[cfg(feature = "rocksdb")]
     pub fn settle(&self, compact: bool) -> Result<(), GraphError> {
         if compact {
             self.store.optimize()?;

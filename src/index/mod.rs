@@ -467,4 +467,19 @@ mod tests {
         // "sandbix" is in none: one edit away, both spellings match, exact ones would rank first.
         assert_eq!(index.search(&request("sandbix")).unwrap().total, 4);
     }
+
+    /// Found by fuzz/search_query: `n:*` parses (an exists query) but failed when searched,
+    /// a server error for a user's query; it is now searched as its plain words.
+    #[test]
+    fn syntax_that_cannot_be_searched_falls_back_to_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = [doc("urn:a", "en", "Testing in a sandbox.", "SG", &[])];
+        let index =
+            SearchIndex::build_from(&dir.path().join("index"), docs, Vec::new(), 1).unwrap();
+        for q in ["n:*", "title:*", "sandbox:*"] {
+            let found = index.search(&request(q)).unwrap();
+            assert!(found.fallback, "{q}");
+        }
+        assert_eq!(index.search(&request("sandbox:*")).unwrap().total, 1);
+    }
 }

@@ -19,8 +19,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur,
+    Query, QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -310,13 +310,24 @@ fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, I
         parser.set_conjunction_by_default();
     }
     let (rest, prefixes) = split_prefixes(q);
+    // Syntax the parser accepts can still fail when searched: `field:*` becomes an exists
+    // query, which needs a fast field of that name. Such input counts as unparseable too.
+    let searchable = |query: &dyn Query| {
+        query
+            .weight(EnableScoring::disabled_from_searcher(ctx.searcher))
+            .is_ok()
+    };
     let parsed = if rest.is_empty() {
-        Ok(None)
+        Some(None)
     } else {
-        parser.parse_query(&rest).map(Some)
+        parser
+            .parse_query(&rest)
+            .ok()
+            .filter(|query| searchable(&**query))
+            .map(Some)
     };
     let (main, fallback, plain) = match parsed {
-        Ok(parsed) => {
+        Some(parsed) => {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
                 .into_iter()
                 .map(|query| (Occur::Should, query))
@@ -342,7 +353,7 @@ fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, I
             };
             (main, false, rest)
         }
-        Err(_) => {
+        None => {
             let plain = words(q).join(" ");
             (parser.parse_query_lenient(&plain).0, true, plain)
         }

@@ -3,7 +3,7 @@
 
 use super::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
@@ -134,16 +134,32 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.observe(
         &route,
-        &method,
+        method,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The method as a label: HTTP lets clients invent methods, and each must not add a series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 pub async fn render(State(state): State<AppState>) -> Response {
@@ -161,4 +177,27 @@ pub async fn render(State(state): State<AppState>) -> Response {
         state.metrics.render(&sizes),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzz/http_request: every invented method (`PGST`, `GETT`…) was its own label,
+    /// so a client could grow the metrics without bound.
+    #[test]
+    fn invented_methods_share_one_label() {
+        let metrics = Metrics::default();
+        for name in ["GET", "PGST", "GETT", "P-ST"] {
+            let method = Method::from_bytes(name.as_bytes()).unwrap();
+            metrics.observe("unmatched", method_label(&method), 404, 0.001);
+        }
+        let rendered = metrics.render(&[]);
+        assert!(rendered.contains("method=\"GET\""), "{rendered}");
+        assert!(
+            rendered.contains("method=\"other\",status=\"404\"} 3"),
+            "{rendered}"
+        );
+        assert!(!rendered.contains("PGST"), "{rendered}");
+    }
 }

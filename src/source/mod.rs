@@ -221,6 +221,14 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(invalid("url", "must be an http or https URL with a host"));
     }
+    // Stored as an IRI (dcat:accessURL), and URLs allow characters IRIs do not (`[`, `]` or `|`
+    // outside the host, for instance).
+    let url_iri = NamedNode::new(url.as_str()).map_err(|e| {
+        invalid(
+            "url",
+            format!("{url} is not a valid IRI ({e}); percent-encode that character"),
+        )
+    })?;
     let code = new.jurisdiction.trim().to_ascii_uppercase();
     if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(invalid(
@@ -305,11 +313,7 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
                 names::cw("legalStatus"),
                 NamedNode::new_unchecked(format!("{ID}status/guidance")).into(),
             );
-            put(
-                &stub,
-                names::cw("canonicalUrl"),
-                NamedNode::new_unchecked(url.as_str()).into(),
-            );
+            put(&stub, names::cw("canonicalUrl"), url_iri.clone().into());
             put(
                 &stub,
                 names::cw("evidenceLevel"),
@@ -334,7 +338,7 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     put(
         &subject,
         NamedNode::new_unchecked(DCAT_ACCESS_URL),
-        NamedNode::new_unchecked(url.as_str()).into(),
+        url_iri.into(),
     );
     put(&subject, names::cw("instrument"), instrument.into());
     put(&subject, names::cw("jurisdiction"), jurisdiction.into());
@@ -502,5 +506,30 @@ mod tests {
             get(&graph, &added.id),
             Err(SourceError::Unknown(_))
         ));
+    }
+
+    /// Found by fuzz/source_add: the URL parser keeps `]` or `|` in a path or query, where an
+    /// IRI may not have them, and the URL used to be written to the graph unchecked.
+    #[test]
+    fn urls_that_are_not_iris_are_refused() {
+        let graph = Graph::in_memory().unwrap();
+        for url in [
+            "https://example.org/rules]2024",
+            "https://example.org/a?b=c|d",
+        ] {
+            let refused = add(
+                &graph,
+                NewSource {
+                    url: url.into(),
+                    jurisdiction: "SG".into(),
+                    ..NewSource::default()
+                },
+            );
+            assert!(
+                matches!(refused, Err(SourceError::Invalid { field: "url", .. })),
+                "{url}: {refused:?}"
+            );
+        }
+        assert!(list(&graph).unwrap().is_empty());
     }
 }

@@ -191,6 +191,15 @@ impl Param {
             }
             ParamType::String => Literal::new_simple_literal(value).into(),
             ParamType::Date => {
+                // chrono alone also takes "2026-8-2" or "26-08-02", which are no xsd:date.
+                let shaped = value.len() == 10
+                    && value.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                if !shaped {
+                    return Err(invalid("expected YYYY-MM-DD".into()));
+                }
                 chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
                     .map_err(|e| invalid(format!("{e}; expected YYYY-MM-DD")))?;
                 GroundTerm::Literal(Literal::new_typed_literal(value, xsd::DATE))
@@ -318,5 +327,32 @@ mod tests {
             q.bindings([("nope", "x")]),
             Err(SavedQueryError::UnknownParam { .. })
         ));
+    }
+
+    /// Shown by fuzz/saved_query's check that bound dates are xsd:date values: chrono's
+    /// `%Y-%m-%d` also parses unpadded fields and short years, which were bound as ill-formed
+    /// xsd:date literals that compare with nothing.
+    #[test]
+    fn dates_are_xsd_dates() {
+        let q = query();
+        for bad in [
+            "2026-8-2",
+            "26-08-02",
+            "+12026-01-01",
+            "2026-02-30",
+            " 2026-01-01",
+        ] {
+            assert!(
+                matches!(
+                    q.bindings([("jurisdiction", "SG"), ("asOf", bad)]),
+                    Err(SavedQueryError::Invalid { .. })
+                ),
+                "{bad} accepted"
+            );
+        }
+        assert!(
+            q.bindings([("jurisdiction", "SG"), ("asOf", "2028-02-29")])
+                .is_ok()
+        );
     }
 }

@@ -102,7 +102,10 @@ fuzz_target!(|data: &[u8]| {
         String::from_utf8_lossy(&body)
     );
     static SENT: AtomicUsize = AtomicUsize::new(0);
-    if SENT.fetch_add(1, Ordering::Relaxed) % METRICS_EVERY != 0 {
+    if !SENT
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(METRICS_EVERY)
+    {
         return;
     }
     let metrics = Request::get("/metrics")

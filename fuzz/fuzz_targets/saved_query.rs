@@ -118,7 +118,7 @@ fuzz_target!(|data: &[u8]| {
         for (variable, term) in &bindings {
             assert_eq!(
                 rows[0].get(variable),
-                Some(&Term::from(ground(term))),
+                Some(&ground(term)),
                 "{variable} did not come back as bound"
             );
         }

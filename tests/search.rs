@@ -194,6 +194,10 @@ fn words_must_all_match_unless_no_document_has_them_all() {
     // No document has both: any word, flagged as relaxed.
     let relaxed = search(&[("q", "serious qwertyzzyx")]);
     assert_eq!(relaxed["relaxed"], true);
+    // A prefix is one more required word.
+    let prefixed = search(&[("q", "serious incid*"), ("limit", "100")]);
+    assert_eq!(prefixed["relaxed"], false);
+    assert!(total(&prefixed) > 0 && total(&prefixed) < total(&either));
     let serious = search(&[("q", "serious")]);
     assert!(total(&serious) > 0);
     assert_eq!(total(&relaxed), total(&serious));

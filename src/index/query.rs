@@ -328,11 +328,20 @@ fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, I
     };
     let (main, fallback, plain) = match parsed {
         Some(parsed) => {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
-                .into_iter()
-                .map(|query| (Occur::Should, query))
-                .collect();
+            // A bare prefix (`waterm*`) is one more word: required beside the others when all
+            // words must match.
+            let default = match combine {
+                Words::All => Occur::Must,
+                Words::Any => Occur::Should,
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                parsed.into_iter().map(|query| (default, query)).collect();
             for (occur, prefix) in &prefixes {
+                let occur = if *occur == Occur::Should {
+                    &default
+                } else {
+                    occur
+                };
                 let any: Vec<Box<dyn Query>> = ctx
                     .fields
                     .titles

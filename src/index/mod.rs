@@ -138,11 +138,10 @@ impl SearchIndex {
     /// Merges the committed segments into `parts` of about equal size and waits for it: the
     /// state background merging would reach, with one part per core for parallel search.
     fn merge_into(&self, writer: &mut IndexWriter, parts: usize) -> Result<(), IndexError> {
-        let segments = self.inner.index.searchable_segment_metas()?;
+        let mut segments = self.inner.index.searchable_segment_metas()?;
+        segments.sort_by_key(|s| std::cmp::Reverse(s.num_docs()));
         let mut groups: Vec<(u32, Vec<SegmentId>)> = vec![(0, Vec::new()); parts];
-        let mut by_size = segments;
-        by_size.sort_by_key(|s| std::cmp::Reverse(s.num_docs()));
-        for segment in by_size {
+        for segment in segments {
             // Largest first into the lightest group: near-equal parts.
             let lightest = groups
                 .iter_mut()

@@ -1,8 +1,9 @@
 //! Turning a search request into a Tantivy query, running it, and shaping the response.
 //!
 //! * User syntax is Tantivy's: `"phrases"`, `prefix*`, `AND`/`OR`/`NOT`, `+must`, `-not`,
-//!   `field:value` (facet fields take a bare value: `jurisdiction:SG`). Terms are OR-ed and ranked
-//!   by BM25. Input that does not parse is searched as its plain words (`fallback: true`).
+//!   `field:value` (facet fields take a bare value: `jurisdiction:SG`). Every word must match,
+//!   ranked by BM25; when no document has them all, any word does (`relaxed: true`). Input that
+//!   does not parse is searched as its plain words (`fallback: true`).
 //! * Typo tolerance: a bare word of 5+ characters found in fewer than three documents also
 //!   matches within edit distance 1 (9+ characters: 2), at a lower weight than exact matches.
 //! * Graph-aware expansion: a theme label (any language) appearing as whole words in the query
@@ -173,7 +174,7 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
     // All words first; only when no document has them all, any of them (and say so).
     let mut relaxed = false;
     let mut run = run_query(ctx, req, &text, &field_filters, Words::All, limit)?;
-    if run.total == 0 && run.words > 1 {
+    if run.total == 0 && joined_words(&text) > 1 {
         run = run_query(ctx, req, &text, &field_filters, Words::Any, limit)?;
         relaxed = true;
     }
@@ -184,7 +185,6 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
         counts,
         expansions,
         fallback,
-        ..
     } = run;
     let facets = FACETS
         .iter()
@@ -234,8 +234,6 @@ struct Run {
     counts: FacetCounts,
     expansions: Vec<Expansion>,
     fallback: bool,
-    /// Words the default operator joined, so only a search it narrowed is retried.
-    words: usize,
 }
 
 fn run_query(
@@ -279,7 +277,6 @@ fn run_query(
         counts,
         expansions,
         fallback,
-        words: joined_words(text),
     })
 }
 
@@ -338,9 +335,9 @@ fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, I
                 parsed.into_iter().map(|query| (default, query)).collect();
             for (occur, prefix) in &prefixes {
                 let occur = if *occur == Occur::Should {
-                    &default
+                    default
                 } else {
-                    occur
+                    *occur
                 };
                 let any: Vec<Box<dyn Query>> = ctx
                     .fields
@@ -353,7 +350,7 @@ fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, I
                         Box::new(FuzzyTermQuery::new_prefix(term, 0, true)) as Box<dyn Query>
                     })
                     .collect();
-                clauses.push((*occur, Box::new(BooleanQuery::union(any))));
+                clauses.push((occur, Box::new(BooleanQuery::union(any))));
             }
             let main: Box<dyn Query> = if prefixes.is_empty() {
                 clauses.pop().map(|(_, q)| q).expect("a parsed query")

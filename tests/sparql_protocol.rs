@@ -334,6 +334,55 @@ fn results_are_cut_at_the_row_limit() {
     );
 }
 
+/// Point lookups run on the connection's thread; one with more rows than that path takes
+/// (256) must come back whole through the blocking path, and the row cap applies to both.
+#[test]
+fn point_lookups_answer_whole_at_any_size() {
+    let server = TestServer::start(|c| c.admin.token = Some(ADMIN_TOKEN.into()));
+    let objects: Vec<String> = (0..300).map(|n| format!("{n}")).collect();
+    let insert = format!(
+        "INSERT DATA {{ GRAPH <urn:test:lookup> {{ <urn:test:hub> <urn:test:p> {} . <urn:test:leaf> <urn:test:p> 1, 2, 3 }} }}",
+        objects.join(", ")
+    );
+    let inserted = client()
+        .post(server.url("/sparql/update"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/sparql-update")
+        .body(insert)
+        .send()
+        .unwrap();
+    assert_eq!(inserted.status(), StatusCode::NO_CONTENT);
+    let rows = |server: &TestServer, subject: &str| {
+        let response = query(
+            server,
+            &format!("SELECT ?o WHERE {{ GRAPH ?g {{ <{subject}> <urn:test:p> ?o }} }}"),
+            "application/sparql-results+json",
+        );
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut values: Vec<i64> = solutions(&response.bytes().unwrap(), QueryResultsFormat::Json)
+            .iter()
+            .map(|row| match row.get("o") {
+                Some(oxigraph::model::Term::Literal(l)) => l.value().parse().unwrap(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        values.sort_unstable();
+        values
+    };
+    assert_eq!(rows(&server, "urn:test:leaf"), vec![1, 2, 3]);
+    assert_eq!(rows(&server, "urn:test:hub"), (0..300).collect::<Vec<_>>());
+    // The strict server caps rows at five, on the inline path too.
+    let capped = query(
+        strict(),
+        "SELECT ?p ?o WHERE { GRAPH ?g { <https://w3id.org/crosswalk/id/provision/eu-ai-act/art-50> ?p ?o } }",
+        "application/sparql-results+json",
+    );
+    assert_eq!(
+        solutions(&capped.bytes().unwrap(), QueryResultsFormat::Json).len(),
+        5
+    );
+}
+
 #[test]
 fn updates_need_the_admin_token() {
     let server = strict();

@@ -24,10 +24,18 @@ struct Histogram {
     count: u64,
 }
 
+/// What one route template has seen.
+#[derive(Default)]
+struct RouteSeries {
+    requests: BTreeMap<(&'static str, u16), u64>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// By route template. One lock per request, and a route's name is allocated only the first
+    /// time it is seen.
+    routes: Mutex<BTreeMap<String, RouteSeries>>,
     query_timeouts: AtomicU64,
     rows_truncated: AtomicU64,
     overrunning: AtomicU64,
@@ -53,15 +61,14 @@ impl Metrics {
         self.rows_truncated.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        *self
-            .requests
-            .lock()
-            .expect("metrics lock")
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default() += 1;
-        let mut latency = self.latency.lock().expect("metrics lock");
-        let histogram = latency.entry(route.to_owned()).or_default();
+    fn observe(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
+        let mut routes = self.routes.lock().expect("metrics lock");
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), RouteSeries::default());
+        }
+        let series = routes.get_mut(route).expect("inserted above");
+        *series.requests.entry((method, status)).or_default() += 1;
+        let histogram = &mut series.latency;
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
                 histogram.counts[i] += 1;
@@ -77,17 +84,20 @@ impl Metrics {
             "# HELP crosswalk_http_requests_total HTTP requests by route, method and status.\n",
         );
         out.push_str("# TYPE crosswalk_http_requests_total counter\n");
-        for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
-            let _ = writeln!(
-                out,
-                "crosswalk_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
-            );
+        let routes = self.routes.lock().expect("metrics lock");
+        for (route, series) in routes.iter() {
+            for ((method, status), n) in &series.requests {
+                let _ = writeln!(
+                    out,
+                    "crosswalk_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         out.push_str(
             "# HELP crosswalk_http_request_duration_seconds Time to response headers, by route.\n",
         );
         out.push_str("# TYPE crosswalk_http_request_duration_seconds histogram\n");
-        for (route, h) in self.latency.lock().expect("metrics lock").iter() {
+        for (route, RouteSeries { latency: h, .. }) in routes.iter() {
             for (bound, count) in BUCKETS.iter().zip(h.counts) {
                 let _ = writeln!(
                     out,
@@ -100,6 +110,7 @@ impl Metrics {
                 h.count, h.sum, h.count
             );
         }
+        drop(routes);
         let _ = writeln!(
             out,
             "# HELP crosswalk_sparql_timeouts_total Queries cancelled at the time limit.\n# TYPE crosswalk_sparql_timeouts_total counter\ncrosswalk_sparql_timeouts_total {}",
@@ -130,15 +141,13 @@ impl Metrics {
 /// Middleware: counts and times every request under its route template (not the raw path,
 /// which would make one series per saved-query argument).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    // A clone of the matched path is a reference count, not a copy of the string.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.observe(
-        &route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         method,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),

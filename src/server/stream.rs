@@ -1,6 +1,10 @@
 //! Streams a blocking query evaluation into an HTTP response.
 //!
-//! The evaluation runs on a blocking thread and writes through [`ChannelWriter`]. The handler
+//! Point lookups (`Prepared::is_point_lookup`) are the exception: they run on the connection's
+//! own thread and answer whole, because handing them to another thread cost more than running
+//! them (see `inline_response`); one with too many rows to do that is run again the usual way.
+//!
+//! The evaluation runs on a blocking thread and writes through a buffer into a channel. The handler
 //! waits for the first message: an error before any byte was sent becomes a proper status
 //! (400 for syntax, 503 for timeout); otherwise the body streams as the results arrive and a
 //! later failure aborts the body, so clients see a truncated transfer rather than wrong data.
@@ -19,7 +23,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use tokio::sync::mpsc;
 
 const CHUNK: usize = 32 * 1024;
@@ -33,37 +37,40 @@ enum Message {
     Done(Bytes),
 }
 
-struct ChannelWriter {
-    buffer: Vec<u8>,
-    sender: mpsc::Sender<Message>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buffer.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buffer,
-            Vec::with_capacity(CHUNK),
-        ));
-        self.sender
-            .blocking_send(Message::Chunk(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
-    }
-}
+/// Sends each write as one chunk. It sits behind a [`BufWriter`], so what arrives here is a full
+/// buffer: the serializers' many tiny writes (a quote, a key, a comma) stay in the buffer's
+/// inlined fast path instead of each costing a call into the channel side.
+struct ChannelWriter(mpsc::Sender<Message>);
 
 impl Write for ChannelWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= CHUNK {
-            self.send()?;
-        }
+        self.0
+            .blocking_send(Message::Chunk(Bytes::copy_from_slice(data)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
         Ok(data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        // Serializers flush at their end; intermediate flushes would only make tiny chunks.
+        Ok(())
+    }
+}
+
+/// Buffers the output and keeps the serializers' flushes from turning into tiny chunks.
+struct Output(BufWriter<ChannelWriter>);
+
+impl Write for Output {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.write(data)
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Serializers flush at their end; the tail goes out with `Message::Done` instead.
         Ok(())
     }
 }
@@ -85,22 +92,37 @@ pub async fn query_response(
             .into_response();
         }
     };
+    let prepared = if prepared.is_point_lookup() {
+        match inline_response(state, prepared.clone(), format) {
+            Some(response) => return response,
+            // More rows than a lookup may take on this thread: run it again off it.
+            None => prepared,
+        }
+    } else {
+        prepared
+    };
     let (sender, mut receiver) = mpsc::channel(8);
     let engine = state.engine.clone();
     let metrics = state.metrics.clone();
     let started = std::time::Instant::now();
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        let mut writer = ChannelWriter {
-            buffer: Vec::with_capacity(CHUNK),
-            sender: sender.clone(),
-        };
-        let last = match engine.run(prepared, format, &mut writer) {
+        let mut output = Output(BufWriter::with_capacity(
+            CHUNK,
+            ChannelWriter(sender.clone()),
+        ));
+        let result = engine.run(prepared, format, &mut output);
+        // Taken apart rather than dropped: dropping would flush the buffer as one more chunk.
+        let (_, buffered) = output.0.into_parts();
+        let last = match result {
             Ok(summary) => {
                 if summary.truncated {
                     metrics.rows_truncated();
                 }
-                Message::Done(Bytes::from(std::mem::take(&mut writer.buffer)))
+                // What is still buffered is the tail; a small result is all tail.
+                Message::Done(Bytes::from(
+                    buffered.unwrap_or_else(|panicked| panicked.into_inner()),
+                ))
             }
             Err(error) => Message::Failed(error),
         };
@@ -160,6 +182,38 @@ pub async fn query_response(
         }
     });
     with_headers(state, format, Response::new(Body::from_stream(body)))
+}
+
+/// Rows a point lookup may serialise on the connection's thread; a longer result is produced
+/// again on a blocking thread and streamed.
+const INLINE_ROWS: usize = 256;
+
+/// Evaluates a point lookup on the connection's own thread and answers with the whole result,
+/// or `None` when it has more than [`INLINE_ROWS`] rows (a subject with many statements).
+/// Handing a sub-millisecond lookup to a blocking thread and its result back cost two thread
+/// wake-ups, a quarter of its latency (BENCHMARKS.md).
+fn inline_response(state: &AppState, prepared: Prepared, format: OutputFormat) -> Option<Response> {
+    let result = state
+        .engine
+        .start(prepared, format, Vec::new())
+        .and_then(|mut run| Ok(run.step(INLINE_ROWS)?.then_some(run)));
+    Some(match result {
+        Ok(Some(run)) => {
+            let truncated = run.summary().truncated;
+            if truncated {
+                state.metrics.rows_truncated();
+            }
+            let body = run.into_output().unwrap_or_default();
+            with_headers(state, format, Response::new(Body::from(body)))
+        }
+        Ok(None) => return None,
+        Err(error) => {
+            if matches!(error, SparqlError::Timeout(_)) {
+                state.metrics.query_timeout();
+            }
+            ApiError::from(error).into_response()
+        }
+    })
 }
 
 fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) -> Response {

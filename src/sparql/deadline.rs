@@ -1,12 +1,14 @@
 //! Cancels queries that outlive their time limit. One thread serves every query in the process:
-//! spawning a watchdog thread per query cost more than a point lookup's whole evaluation.
+//! spawning a watchdog thread per query cost more than a point lookup's whole evaluation, and
+//! registering a query wakes that thread only when the new deadline is the earliest pending one.
+//! With one time limit for all queries that is only the first query after an idle spell, so a
+//! busy server pays a mutex and a heap push per query and no thread wake-up (BENCHMARKS.md).
 
 use oxigraph::sparql::CancellationToken;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 struct Entry {
@@ -41,52 +43,91 @@ impl Drop for Guard {
     }
 }
 
+/// Pending deadlines, earliest first, shared by the registering threads and the timer thread.
+#[derive(Default)]
+struct Deadlines {
+    pending: Mutex<Pending>,
+    earlier: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    heap: BinaryHeap<Reverse<Entry>>,
+    /// Heap size after the last sweep of finished entries; the next sweep waits until the heap
+    /// has doubled, so sweeping costs O(1) per registration however busy the server is.
+    swept: usize,
+}
+
 /// Cancels `token` after `limit` unless the returned guard was dropped first.
 pub fn watch(token: CancellationToken, limit: Duration) -> Guard {
-    static TIMER: OnceLock<Sender<Entry>> = OnceLock::new();
+    static DEADLINES: OnceLock<Arc<Deadlines>> = OnceLock::new();
+    let deadlines = DEADLINES.get_or_init(spawn_timer);
     let finished = Arc::new(AtomicBool::new(false));
     let entry = Entry {
         at: Instant::now() + limit,
         token,
         finished: finished.clone(),
     };
-    // The timer thread only ends with the process, so a failed send cannot happen in practice;
-    // if it ever did, the query would run without a deadline rather than fail.
-    let _ = TIMER.get_or_init(spawn_timer).send(entry);
+    let mut pending = deadlines
+        .pending
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let earliest = pending.heap.peek().is_none_or(|Reverse(e)| entry.at < e.at);
+    pending.heap.push(Reverse(entry));
+    if pending.heap.len() > 2 * pending.swept + 1024 {
+        pending
+            .heap
+            .retain(|Reverse(e)| !e.finished.load(Ordering::Acquire));
+        pending.swept = pending.heap.len();
+    }
+    drop(pending);
+    if earliest {
+        deadlines.earlier.notify_one();
+    }
     Guard(finished)
 }
 
-fn spawn_timer() -> Sender<Entry> {
-    let (sender, receiver) = mpsc::channel::<Entry>();
-    std::thread::Builder::new()
+fn spawn_timer() -> Arc<Deadlines> {
+    let deadlines = Arc::new(Deadlines::default());
+    let shared = deadlines.clone();
+    // If the thread cannot be spawned, queries run without a deadline rather than fail; the
+    // server's own deadline (server::stream) still answers 503 on time.
+    let spawned = std::thread::Builder::new()
         .name("sparql-deadlines".into())
         .spawn(move || {
-            let mut pending: BinaryHeap<Reverse<Entry>> = BinaryHeap::new();
+            let mut pending = shared
+                .pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             loop {
                 let now = Instant::now();
-                while pending.peek().is_some_and(|Reverse(e)| e.at <= now) {
-                    let Reverse(entry) = pending.pop().expect("peeked");
+                while pending.heap.peek().is_some_and(|Reverse(e)| e.at <= now) {
+                    let Reverse(entry) = pending.heap.pop().expect("peeked");
                     if !entry.finished.load(Ordering::Acquire) {
                         entry.token.cancel();
                     }
                 }
-                // Finished entries are dropped early so a busy server does not hoard them.
-                if pending.len() > 1024 {
-                    pending.retain(|Reverse(e)| !e.finished.load(Ordering::Acquire));
-                }
-                let next = match pending.peek() {
-                    Some(Reverse(entry)) => receiver.recv_timeout(entry.at - now),
-                    None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                pending.swept = pending.swept.min(pending.heap.len());
+                pending = match pending.heap.peek() {
+                    Some(Reverse(entry)) => {
+                        let wait = entry.at - now;
+                        shared
+                            .earlier
+                            .wait_timeout(pending, wait)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .0
+                    }
+                    None => shared
+                        .earlier
+                        .wait(pending)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()),
                 };
-                match next {
-                    Ok(entry) => pending.push(Reverse(entry)),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
             }
-        })
-        .expect("spawn the SPARQL deadline thread");
-    sender
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the SPARQL deadline thread");
+    }
+    deadlines
 }
 
 #[cfg(test)]
@@ -102,5 +143,17 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         assert!(late.is_cancelled());
         assert!(!done.is_cancelled());
+    }
+
+    #[test]
+    fn an_earlier_deadline_registered_later_still_fires_on_time() {
+        let patient = CancellationToken::new();
+        let hasty = CancellationToken::new();
+        let _patient = watch(patient.clone(), Duration::from_secs(60));
+        let _hasty = watch(hasty.clone(), Duration::from_millis(20));
+        // Without a wake-up the timer would sleep towards the 60 s deadline.
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(hasty.is_cancelled());
+        assert!(!patient.is_cancelled());
     }
 }

@@ -6,19 +6,18 @@
 
 mod deadline;
 pub mod format;
+mod run;
 pub mod saved;
 
 pub use crate::graph::{Graph, GraphError};
 pub use format::{OutputFormat, QueryForm};
-use oxigraph::io::RdfSerializer;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Variable};
-use oxigraph::sparql::results::QueryResultsSerializer;
-use oxigraph::sparql::{
-    CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
-};
+use oxigraph::sparql::{CancellationToken, PreparedSparqlQuery, SparqlEvaluator};
+pub use run::{Run, RunSummary};
 use spargebra::SparqlParser;
 use spargebra::algebra::GraphPattern;
 pub use spargebra::term::GroundTerm;
+use spargebra::term::TermPattern;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,9 +97,6 @@ pub enum ServiceCallError {
     Failed(String),
 }
 
-/// Adds custom handlers (e.g. the full-text `SERVICE`) to every evaluator.
-pub type EvaluatorHook = Arc<dyn Fn(SparqlEvaluator) -> SparqlEvaluator + Send + Sync>;
-
 /// The protocol's `default-graph-uri` and `named-graph-uri` parameters.
 #[derive(Debug, Clone, Default)]
 pub struct DatasetRequest {
@@ -108,15 +104,23 @@ pub struct DatasetRequest {
     pub named_graphs: Vec<String>,
 }
 
-/// Evaluates queries and updates against the graph.
+/// Evaluates queries and updates against the graph. Cheap to clone: every request takes one.
 #[derive(Clone)]
-pub struct Engine {
+pub struct Engine(Arc<Parts>);
+
+/// The parser and evaluator are configured once (built-in prefixes, service handlers) and cloned
+/// per query: configuring them parses every prefix IRI again, which cost more than a point
+/// lookup's evaluation.
+#[derive(Clone)]
+struct Parts {
     graph: Graph,
     limits: Limits,
-    hooks: Vec<EvaluatorHook>,
+    parser: SparqlParser,
+    evaluator: SparqlEvaluator,
 }
 
 /// A parsed query with its dataset and parameter bindings, ready to run once.
+#[derive(Clone)]
 pub struct Prepared {
     form: QueryForm,
     query: spargebra::Query,
@@ -125,6 +129,7 @@ pub struct Prepared {
 }
 
 /// The dataset a query runs over, resolved from the protocol parameters.
+#[derive(Clone)]
 enum Dataset {
     /// Union of all named graphs as the default graph (unless the query has FROM clauses).
     Default,
@@ -148,6 +153,35 @@ impl Prepared {
         self.bindings.retain(|(v, _)| *v != variable);
         self.bindings.push((variable, term));
         self
+    }
+
+    /// True for one triple pattern with a constant subject (`<s> ?p ?o`, optionally in a GRAPH,
+    /// under projection, DISTINCT or LIMIT/OFFSET) and no bound parameters. Its evaluation
+    /// reads one index range, one row per read, and every read checks the cancellation token:
+    /// short, and stopped at once at its deadline, whatever the data. `server::stream` runs these
+    /// on the connection's own thread.
+    pub fn is_point_lookup(&self) -> bool {
+        fn lookup(pattern: &GraphPattern) -> bool {
+            match pattern {
+                GraphPattern::Project { inner, .. }
+                | GraphPattern::Distinct { inner }
+                | GraphPattern::Reduced { inner }
+                | GraphPattern::Slice { inner, .. }
+                | GraphPattern::Graph { inner, .. } => lookup(inner),
+                GraphPattern::Bgp { patterns } => matches!(
+                    patterns.as_slice(),
+                    [only] if matches!(only.subject, TermPattern::NamedNode(_))
+                ),
+                _ => false,
+            }
+        }
+        match &self.query {
+            _ if !self.bindings.is_empty() => false,
+            spargebra::Query::Select { pattern, .. }
+            | spargebra::Query::Ask { pattern, .. }
+            | spargebra::Query::Construct { pattern, .. } => lookup(pattern),
+            spargebra::Query::Describe { .. } => false,
+        }
     }
 
     fn into_query(mut self, evaluator: SparqlEvaluator) -> PreparedSparqlQuery {
@@ -227,62 +261,51 @@ fn join_values_leftmost(
     }
 }
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunSummary {
-    pub rows: usize,
-    /// True when the row cap cut the results.
-    pub truncated: bool,
-}
-
 impl Engine {
     pub fn new(graph: Graph, limits: Limits) -> Self {
-        Self {
-            graph,
-            limits,
-            hooks: Vec::new(),
-        }
-    }
-
-    pub fn with_hook(mut self, hook: EvaluatorHook) -> Self {
-        self.hooks.push(hook);
-        self
-    }
-
-    pub fn graph(&self) -> &Graph {
-        &self.graph
-    }
-
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
-    fn evaluator(&self) -> SparqlEvaluator {
-        self.hooks
-            .iter()
-            .fold(SparqlEvaluator::new(), |evaluator, hook| hook(evaluator))
-    }
-
-    fn parser() -> SparqlParser {
-        PREFIXES
+        let parser = PREFIXES
             .iter()
             .fold(SparqlParser::new(), |parser, (prefix, iri)| {
                 parser
                     .with_prefix(*prefix, *iri)
                     .expect("built-in prefixes are valid IRIs")
-            })
+            });
+        Self(Arc::new(Parts {
+            graph,
+            limits,
+            parser,
+            evaluator: SparqlEvaluator::new(),
+        }))
+    }
+
+    /// Configures the evaluator every later query starts from (a service handler, say).
+    pub fn with_hook(self, hook: impl FnOnce(SparqlEvaluator) -> SparqlEvaluator) -> Self {
+        let mut parts = Arc::unwrap_or_clone(self.0);
+        parts.evaluator = hook(parts.evaluator);
+        Self(Arc::new(parts))
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.0.graph
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.0.limits
     }
 
     /// Parses a query and resolves its dataset: the protocol parameters if given, else the
     /// query's own FROM clauses, else the union of all named graphs as the default graph.
     pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
-        if text.len() > self.limits.max_query_bytes {
+        if text.len() > self.0.limits.max_query_bytes {
             return Err(SparqlError::TooLarge {
                 size: text.len(),
-                limit: self.limits.max_query_bytes,
+                limit: self.0.limits.max_query_bytes,
             });
         }
-        let query = Self::parser()
+        let query = self
+            .0
+            .parser
+            .clone()
             .parse_query(text)
             .map_err(|e| SparqlError::Syntax(e.to_string()))?;
         let form = match &query {
@@ -329,93 +352,50 @@ impl Engine {
         format: OutputFormat,
         out: impl Write,
     ) -> Result<RunSummary, SparqlError> {
+        let mut run = self.start(prepared, format, out)?;
+        run.step(usize::MAX)?;
+        Ok(run.summary())
+    }
+
+    /// Starts a prepared query under its deadline; [`Run::step`] serialises its rows. Blocking.
+    pub fn start<W: Write>(
+        &self,
+        prepared: Prepared,
+        format: OutputFormat,
+        out: W,
+    ) -> Result<Run<W>, SparqlError> {
         let token = CancellationToken::new();
-        let query = prepared.into_query(self.evaluator().with_cancellation_token(token.clone()));
-        let _deadline = deadline::watch(token, self.limits.timeout);
-        let timeout = self.limits.timeout;
-        let map_eval = move |e: QueryEvaluationError| match e {
-            QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout),
-            QueryEvaluationError::UnsupportedService(name) => {
-                SparqlError::Service(name.into_string())
-            }
-            QueryEvaluationError::Service(error) => {
-                match error.downcast_ref::<ServiceCallError>() {
-                    Some(ServiceCallError::BadPattern(message)) => {
-                        SparqlError::ServiceInput(message.clone())
-                    }
-                    _ => SparqlError::Evaluation(error.to_string()),
-                }
-            }
-            other => SparqlError::Evaluation(other.to_string()),
-        };
+        let query = prepared.into_query(
+            self.0
+                .evaluator
+                .clone()
+                .with_cancellation_token(token.clone()),
+        );
+        let guard = deadline::watch(token, self.0.limits.timeout);
+        let timeout = self.0.limits.timeout;
         let results = query
-            .on_store(self.graph.store())
+            .on_store(self.0.graph.store())
             .execute()
-            .map_err(map_eval)?;
-        let max_rows = self.limits.max_rows;
-        let mut summary = RunSummary {
-            rows: 0,
-            truncated: false,
-        };
-        match (results, format) {
-            (QueryResults::Solutions(solutions), OutputFormat::Results(f)) => {
-                let mut writer = QueryResultsSerializer::from_format(f)
-                    .serialize_solutions_to_writer(out, solutions.variables().to_vec())?;
-                for solution in solutions {
-                    if summary.rows == max_rows {
-                        summary.truncated = true;
-                        break;
-                    }
-                    writer.serialize(&solution.map_err(map_eval)?)?;
-                    summary.rows += 1;
-                }
-                writer.finish()?;
-            }
-            (QueryResults::Boolean(value), OutputFormat::Results(f)) => {
-                QueryResultsSerializer::from_format(f).serialize_boolean_to_writer(out, value)?;
-                summary.rows = 1;
-            }
-            (QueryResults::Graph(triples), OutputFormat::Rdf(f)) => {
-                let serializer =
-                    PREFIXES
-                        .iter()
-                        .fold(RdfSerializer::from_format(f), |s, (p, iri)| {
-                            s.with_prefix(*p, *iri)
-                                .expect("built-in prefixes are valid IRIs")
-                        });
-                let mut writer = serializer.for_writer(out);
-                for triple in triples {
-                    if summary.rows == max_rows {
-                        summary.truncated = true;
-                        break;
-                    }
-                    writer.serialize_triple(&triple.map_err(map_eval)?)?;
-                    summary.rows += 1;
-                }
-                writer.finish()?;
-            }
-            _ => {
-                return Err(SparqlError::Evaluation(
-                    "result form and output format do not match".into(),
-                ));
-            }
-        }
-        Ok(summary)
+            .map_err(|e| run::evaluation(e, timeout))?;
+        Run::start(results, format, out, self.0.limits.max_rows, timeout, guard)
     }
 
     /// Applies a SPARQL update in one transaction (bumping the graph revision). Blocking.
     pub fn update(&self, text: &str) -> Result<u64, SparqlError> {
-        if text.len() > self.limits.max_query_bytes {
+        if text.len() > self.0.limits.max_query_bytes {
             return Err(SparqlError::TooLarge {
                 size: text.len(),
-                limit: self.limits.max_query_bytes,
+                limit: self.0.limits.max_query_bytes,
             });
         }
-        let update = Self::parser()
+        let update = self
+            .0
+            .parser
+            .clone()
             .parse_update(text)
             .map_err(|e| SparqlError::Syntax(e.to_string()))?;
-        let evaluator = self.evaluator();
-        self.graph.write(|t| {
+        let evaluator = self.0.evaluator.clone();
+        self.0.graph.write(|t| {
             t.update_opt(update, evaluator)
                 .map_err(|e| SparqlError::Update(e.to_string()))
         })
@@ -481,6 +461,65 @@ mod tests {
             }
         );
         assert_eq!(csv.lines().count(), 5, "header and four rows: {csv}");
+    }
+
+    #[test]
+    fn a_run_taken_in_steps_writes_what_one_run_writes() {
+        let engine = engine(5_000, 100);
+        let query = "SELECT ?o { <urn:a> <urn:p> ?o } ORDER BY ?o";
+        let (whole, _) = run(&engine, query).unwrap();
+        let prepared = engine.prepare(query, &DatasetRequest::default()).unwrap();
+        let csv = OutputFormat::Results(QueryResultsFormat::Csv);
+        let mut stepped = engine.start(prepared, csv, Vec::new()).unwrap();
+        assert!(!stepped.step(3).unwrap(), "ten rows do not fit in three");
+        assert_eq!(stepped.summary().rows, 3);
+        assert!(stepped.step(usize::MAX).unwrap());
+        assert_eq!(
+            stepped.summary(),
+            RunSummary {
+                rows: 10,
+                truncated: false
+            }
+        );
+        assert_eq!(
+            String::from_utf8(stepped.into_output().unwrap()).unwrap(),
+            whole
+        );
+    }
+
+    #[test]
+    fn point_lookups_are_one_pattern_with_a_constant_subject() {
+        let engine = engine(5_000, 100);
+        let lookup = |query: &str| {
+            engine
+                .prepare(query, &DatasetRequest::default())
+                .unwrap()
+                .is_point_lookup()
+        };
+        assert!(lookup("SELECT ?p ?o { <urn:a> ?p ?o }"));
+        assert!(lookup(
+            "SELECT DISTINCT ?p { GRAPH ?g { <urn:a> ?p ?o } } LIMIT 5"
+        ));
+        assert!(lookup("ASK { <urn:a> <urn:p> 1 }"));
+        assert!(lookup(
+            "CONSTRUCT { <urn:a> ?p ?o } WHERE { <urn:a> ?p ?o }"
+        ));
+        // A variable subject, a second pattern, a filter, an order, a path: a scan or a join
+        // of unknown size, or work between storage reads.
+        assert!(!lookup("SELECT ?s { ?s <urn:p> 1 }"));
+        assert!(!lookup("SELECT ?o ?x { <urn:a> ?p ?o . ?o ?q ?x }"));
+        assert!(!lookup("SELECT ?o { <urn:a> ?p ?o FILTER(?o > 3) }"));
+        assert!(!lookup("SELECT ?o { <urn:a> ?p ?o } ORDER BY ?o"));
+        assert!(!lookup("SELECT ?o { <urn:a> <urn:p>+ ?o }"));
+        assert!(!lookup("DESCRIBE <urn:a>"));
+        let bound = engine
+            .prepare("SELECT ?o { <urn:a> ?p ?o }", &DatasetRequest::default())
+            .unwrap()
+            .bind(
+                Variable::new("p").unwrap(),
+                GroundTerm::NamedNode(NamedNode::new("urn:p").unwrap()),
+            );
+        assert!(!bound.is_point_lookup(), "parameters add a VALUES join");
     }
 
     #[test]

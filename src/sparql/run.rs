@@ -93,34 +93,26 @@ impl<W: Write> Run<W> {
     pub fn step(&mut self, budget: usize) -> Result<bool, SparqlError> {
         for _ in 0..budget {
             let at_cap = self.summary.rows == self.max_rows;
-            let more = match &mut self.rows {
-                Rows::Solutions(solutions, writer) => match solutions.next() {
-                    None => false,
-                    Some(_) if at_cap => {
-                        self.summary.truncated = true;
-                        false
-                    }
-                    Some(solution) => {
-                        writer.serialize(&solution.map_err(|e| evaluation(e, self.timeout))?)?;
-                        true
-                    }
-                },
-                Rows::Triples(triples, writer) => match triples.next() {
-                    None => false,
-                    Some(_) if at_cap => {
-                        self.summary.truncated = true;
-                        false
-                    }
-                    Some(triple) => {
-                        writer
-                            .serialize_triple(&triple.map_err(|e| evaluation(e, self.timeout))?)?;
-                        true
-                    }
-                },
+            let truncated = &mut self.summary.truncated;
+            let timeout = self.timeout;
+            let written: Option<Result<(), SparqlError>> = match &mut self.rows {
+                Rows::Solutions(solutions, writer) => {
+                    within_cap(solutions, at_cap, truncated).map(|row| {
+                        writer.serialize(&row.map_err(|e| evaluation(e, timeout))?)?;
+                        Ok(())
+                    })
+                }
+                Rows::Triples(triples, writer) => {
+                    within_cap(triples, at_cap, truncated).map(|row| {
+                        writer.serialize_triple(&row.map_err(|e| evaluation(e, timeout))?)?;
+                        Ok(())
+                    })
+                }
                 Rows::Done(_) | Rows::Finishing => return Ok(true),
             };
-            if !more {
-                return self.finish();
+            match written {
+                Some(result) => result?,
+                None => return self.finish(),
             }
             self.summary.rows += 1;
         }
@@ -149,6 +141,20 @@ impl<W: Write> Run<W> {
             _ => None,
         }
     }
+}
+
+/// The next row, or `None` at the end or at the row cap (truncated if rows remained).
+fn within_cap<T>(
+    rows: &mut impl Iterator<Item = Result<T, QueryEvaluationError>>,
+    at_cap: bool,
+    truncated: &mut bool,
+) -> Option<Result<T, QueryEvaluationError>> {
+    let row = rows.next()?;
+    if at_cap {
+        *truncated = true;
+        return None;
+    }
+    Some(row)
 }
 
 /// An evaluation error in the terms a client is told: cancellation is the time limit, a

@@ -15,8 +15,8 @@
 //! doing, and evaluations run in a bounded number of slots so such threads cannot pile up
 //! unnoticed (`crosswalk_sparql_overrunning` counts those still running past their deadline).
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, Metrics};
 use crate::sparql::{OutputFormat, Prepared, SparqlError};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -143,9 +143,7 @@ pub async fn query_response(
     };
     let first = match first {
         Some(Message::Failed(error)) => {
-            if matches!(error, SparqlError::Timeout(_)) {
-                state.metrics.query_timeout();
-            }
+            count_timeout(&state.metrics, &error);
             return ApiError::from(error).into_response();
         }
         Some(Message::Done(all)) => {
@@ -169,9 +167,7 @@ pub async fn query_response(
                 // Yield the tail; the closed channel then ends the stream.
                 Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
                 Message::Failed(error) => {
-                    if matches!(error, SparqlError::Timeout(_)) {
-                        metrics.query_timeout();
-                    }
+                    count_timeout(&metrics, &error);
                     tracing::warn!(%error, "query failed after results started streaming");
                     Some((
                         Err(std::io::Error::other(error.to_string())),
@@ -199,8 +195,7 @@ fn inline_response(state: &AppState, prepared: Prepared, format: OutputFormat) -
         .and_then(|mut run| Ok(run.step(INLINE_ROWS)?.then_some(run)));
     Some(match result {
         Ok(Some(run)) => {
-            let truncated = run.summary().truncated;
-            if truncated {
+            if run.summary().truncated {
                 state.metrics.rows_truncated();
             }
             let body = run.into_output().unwrap_or_default();
@@ -208,12 +203,17 @@ fn inline_response(state: &AppState, prepared: Prepared, format: OutputFormat) -
         }
         Ok(None) => return None,
         Err(error) => {
-            if matches!(error, SparqlError::Timeout(_)) {
-                state.metrics.query_timeout();
-            }
+            count_timeout(&state.metrics, &error);
             ApiError::from(error).into_response()
         }
     })
+}
+
+/// An evaluation that failed at its time limit counts as a query timeout.
+fn count_timeout(metrics: &Metrics, error: &SparqlError) {
+    if matches!(error, SparqlError::Timeout(_)) {
+        metrics.query_timeout();
+    }
 }
 
 fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) -> Response {

@@ -36,7 +36,12 @@ const QUERIES: [(&str, &str); 4] = [
         "SELECT ?m ?o ?ref WHERE { GRAPH ?g { ?m cw:subject ?s ; cw:object ?o } GRAPH ?g2 { ?s cw:instrument inst:us-nist-ai-rmf } OPTIONAL { GRAPH ?g3 { ?o cw:ref ?ref } } } LIMIT 500",
     ),
 ];
-const ROUND: Duration = Duration::from_secs(5);
+/// Length of one measured round; each cell takes [`ROUNDS`] rounds per server.
+const ROUND: Duration = Duration::from_secs(4);
+/// Rounds per cell, the servers' order alternating so that drift on a shared machine (another
+/// process, frequency changes) falls on both; each side reports its median round.
+const ROUNDS: usize = 3;
+const WARM_UP: Duration = Duration::from_secs(1);
 
 struct Server {
     url: String,
@@ -147,7 +152,15 @@ struct Round {
     per_second: f64,
 }
 
-fn run(url: &str, query: &str, clients: usize) -> Round {
+impl Round {
+    /// The round with the median throughput, with its own latencies.
+    fn median(mut rounds: Vec<Round>) -> Round {
+        rounds.sort_by(|x, y| x.per_second.total_cmp(&y.per_second));
+        rounds.swap_remove(rounds.len() / 2)
+    }
+}
+
+fn run(url: &str, query: &str, clients: usize, length: Duration) -> Round {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -162,7 +175,7 @@ fn run(url: &str, query: &str, clients: usize) -> Round {
             let (http, url, text) = (http.clone(), url.to_owned(), text.clone());
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                while started.elapsed() < ROUND {
+                while started.elapsed() < length {
                     let t = Instant::now();
                     let response = http
                         .post(&url)
@@ -218,7 +231,7 @@ fn main() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     println!(
-        "# /sparql: crosswalk vs {version} server, {quads} quads, {}s per cell, loopback\n",
+        "# /sparql: crosswalk vs {version} server, {quads} quads, loopback; per cell {ROUNDS} rounds of {}s per server in alternating order, median round shown\n",
         ROUND.as_secs()
     );
     println!(
@@ -233,11 +246,20 @@ fn main() {
     };
     for (name, query) in QUERIES.into_iter().filter(|(name, _)| selected(name)) {
         for clients in [1, 16] {
-            // Warm both caches, then measure them back to back.
-            run(&ours.url, query, 1);
-            run(&peer.url, query, 1);
-            let a = run(&ours.url, query, clients);
-            let b = run(&peer.url, query, clients);
+            // Warm both caches, then measure in alternating order.
+            run(&ours.url, query, 1, WARM_UP);
+            run(&peer.url, query, 1, WARM_UP);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for round in 0..ROUNDS {
+                if round % 2 == 0 {
+                    a.push(run(&ours.url, query, clients, ROUND));
+                    b.push(run(&peer.url, query, clients, ROUND));
+                } else {
+                    b.push(run(&peer.url, query, clients, ROUND));
+                    a.push(run(&ours.url, query, clients, ROUND));
+                }
+            }
+            let (a, b) = (Round::median(a), Round::median(b));
             let overhead = (b.per_second / a.per_second - 1.0) * 100.0;
             println!(
                 "| {name} | {clients} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {overhead:+.1} % |",

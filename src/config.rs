@@ -35,6 +35,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Address the HTTP service listens on.
     pub bind: SocketAddr,
+    /// Threads answering HTTP requests, each an event loop of its own; default four per core
+    /// (see `server::threads` for why more than one per core).
+    pub http_threads: usize,
     /// Curated Turtle loaded at start, one named graph per file.
     pub seeds_dir: PathBuf,
     /// Ontology and SHACL shapes, loaded like seeds.
@@ -90,6 +93,7 @@ impl Default for Config {
         Self {
             data_dir: PathBuf::from("data"),
             bind: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            http_threads: 4 * std::thread::available_parallelism().map_or(1, usize::from),
             seeds_dir: project_dir("seeds"),
             ontology_dir: project_dir("ontology"),
             queries_dir: project_dir("queries"),
@@ -171,6 +175,9 @@ impl Config {
             match key.as_str() {
                 "CROSSWALK_DATA_DIR" => self.data_dir = value.into(),
                 "CROSSWALK_BIND" => self.bind = parse("CROSSWALK_BIND", &value)?,
+                "CROSSWALK_HTTP_THREADS" => {
+                    self.http_threads = parse("CROSSWALK_HTTP_THREADS", &value)?
+                }
                 "CROSSWALK_SEEDS_DIR" => self.seeds_dir = value.into(),
                 "CROSSWALK_ONTOLOGY_DIR" => self.ontology_dir = value.into(),
                 "CROSSWALK_QUERIES_DIR" => self.queries_dir = value.into(),
@@ -202,6 +209,13 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        if self.http_threads == 0 {
+            return Err(ConfigError::Invalid {
+                name: "http_threads",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
         if self.sparql.timeout_secs == 0 {
             return Err(ConfigError::Invalid {
                 name: "sparql.timeout_secs",
@@ -260,8 +274,10 @@ mod tests {
                     "CROSSWALK_CRAWL_ALLOW_PRIVATE".to_string(),
                     "127.0.0.1, 10.0.0.0/8".to_string(),
                 ),
+                ("CROSSWALK_HTTP_THREADS".to_string(), "3".to_string()),
             ])
             .unwrap();
+        assert_eq!(config.http_threads, 3);
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.sparql.timeout_secs, 7);
         assert_eq!(config.crawl.allow_private, vec!["127.0.0.1", "10.0.0.0/8"]);
@@ -275,5 +291,9 @@ mod tests {
             .apply_env([("CROSSWALK_ADMIN_TOKEN".to_string(), "short".to_string())])
             .unwrap_err();
         assert!(err.to_string().contains("at least 16"));
+        let err = Config::default()
+            .apply_env([("CROSSWALK_HTTP_THREADS".to_string(), "0".to_string())])
+            .unwrap_err();
+        assert!(err.to_string().contains("http_threads"), "{err}");
     }
 }

@@ -11,7 +11,7 @@
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
 //! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
 //!
-//! `serve` answers requests on one single-threaded runtime per core (`threads`) and runs the
+//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`) and runs the
 //! crawl schedules (`crate::schedule`) on the caller's runtime unless `crawl.schedule` is off.
 
 mod api;
@@ -184,7 +184,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
         .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
     start_schedules(&state).await;
     // This runtime keeps the schedules and the index watcher; requests go to the HTTP threads.
-    let threads = Threads::start(router(state), listener, threads::default_count())?;
+    let count = state.config.http_threads;
+    let threads = Threads::start(router(state), listener, count)?;
     shutdown_signal().await;
     threads.stop().await;
     Ok(())

@@ -82,15 +82,12 @@ pub async fn query_response(
     format: OutputFormat,
 ) -> Response {
     let limit = state.engine.limits().timeout;
-    let slot = match tokio::time::timeout(limit, state.query_slots.clone().acquire_owned()).await {
-        Ok(Ok(slot)) => slot,
-        _ => {
-            return ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "all query slots are busy; retry later",
-            )
-            .into_response();
-        }
+    let Some(slot) = query_slot(state, limit).await else {
+        return ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "all query slots are busy; retry later",
+        )
+        .into_response();
     };
     let prepared = if prepared.is_point_lookup() {
         match inline_response(state, prepared.clone(), format) {
@@ -178,6 +175,25 @@ pub async fn query_response(
         }
     });
     with_headers(state, format, Response::new(Body::from_stream(body)))
+}
+
+/// One of the bounded evaluation slots, waiting up to `limit` for one when all are taken.
+/// A free slot is taken at once, without arming a timer for a wait that does not happen.
+async fn query_slot(
+    state: &AppState,
+    limit: std::time::Duration,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let slots = state.query_slots.clone();
+    match slots.clone().try_acquire_owned() {
+        Ok(slot) => Some(slot),
+        Err(tokio::sync::TryAcquireError::Closed) => None,
+        Err(tokio::sync::TryAcquireError::NoPermits) => {
+            tokio::time::timeout(limit, slots.acquire_owned())
+                .await
+                .ok()?
+                .ok()
+        }
+    }
 }
 
 /// Rows a point lookup may serialise on the connection's thread; a longer result is produced

@@ -1,5 +1,5 @@
-//! The HTTP threads: one single-threaded runtime per core, each serving the connections it is
-//! handed. One acceptor on the caller's runtime deals connections out in turn.
+//! The HTTP threads: single-threaded runtimes, each serving the connections it is handed. One
+//! acceptor on the caller's runtime deals connections out in turn.
 //!
 //! Why not serve on tokio's multi-threaded runtime: when a request wakes one of its workers,
 //! that worker wakes another to look for work too, on every request. On two cores that second
@@ -9,6 +9,13 @@
 //! storage writes go to each runtime's blocking pool; the only inline work is a point lookup of
 //! at most `stream::INLINE_ROWS` rows. Dealing in turn (not letting the threads race to accept)
 //! keeps a burst of new connections from landing on whichever thread happened to be awake.
+//!
+//! Why more threads than cores (`http_threads`, default four per core): the kernel balances
+//! threads, not connections. With one thread per core, a thread with requests waiting could not
+//! use a core left idle while the other thread waited for its clients, and lookups at 16 clients
+//! lost up to a tenth of their throughput to that; with four per core the idle core finds a
+//! runnable thread, as it does among the oxigraph server's threads per connection
+//! (BENCHMARKS.md).
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -84,11 +91,6 @@ impl Drop for Threads {
         self.acceptor.abort();
         let _ = self.stop.send(());
     }
-}
-
-/// One HTTP thread per core.
-pub fn default_count() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 /// Accepts connections and deals them to the threads in turn.

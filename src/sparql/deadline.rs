@@ -1,8 +1,9 @@
 //! Cancels queries that outlive their time limit. One thread serves every query in the process:
 //! spawning a watchdog thread per query cost more than a point lookup's whole evaluation, and
 //! registering a query wakes that thread only when the new deadline is the earliest pending one.
-//! With one time limit for all queries that is only the first query after an idle spell, so a
-//! busy server pays a mutex and a heap push per query and no thread wake-up (BENCHMARKS.md).
+//! With one time limit for all queries that is only the first query after an idle spell, and
+//! the thread sleeps at least one [`TICK`] between sweeps, so a busy server pays a mutex and a
+//! heap push per query and no thread wake-up (BENCHMARKS.md).
 
 use oxigraph::sparql::CancellationToken;
 use std::cmp::Reverse;
@@ -87,6 +88,12 @@ pub fn watch(token: CancellationToken, limit: Duration) -> Guard {
     Guard(finished)
 }
 
+/// The timer thread sleeps at least this long between sweeps. Under steady load the earliest
+/// deadline is always about one query away (most entries belong to queries that finished long
+/// ago), so sleeping exactly until it woke the thread once per query, which cost a point lookup
+/// about 7 % of its CPU (BENCHMARKS.md). A deadline may now fire this much late.
+const TICK: Duration = Duration::from_millis(10);
+
 fn spawn_timer() -> Arc<Deadlines> {
     let deadlines = Arc::new(Deadlines::default());
     let shared = deadlines.clone();
@@ -110,7 +117,7 @@ fn spawn_timer() -> Arc<Deadlines> {
                 pending.swept = pending.swept.min(pending.heap.len());
                 pending = match pending.heap.peek() {
                     Some(Reverse(entry)) => {
-                        let wait = entry.at - now;
+                        let wait = (entry.at - now).max(TICK);
                         shared
                             .earlier
                             .wait_timeout(pending, wait)

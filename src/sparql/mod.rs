@@ -156,17 +156,20 @@ impl Prepared {
     }
 
     /// True for one triple pattern with a constant subject (`<s> ?p ?o`, optionally in a GRAPH,
-    /// under projection, DISTINCT or LIMIT/OFFSET) and no bound parameters. Its evaluation
-    /// reads one index range, one row per read, and every read checks the cancellation token:
-    /// short, and stopped at once at its deadline, whatever the data. `server::stream` runs these
-    /// on the connection's own thread.
+    /// under projection, DISTINCT or LIMIT) and no bound parameters. Its evaluation reads one
+    /// index range, one row per read, and every read checks the cancellation token: short, and
+    /// stopped at once at its deadline, whatever the data. `server::stream` runs these on the
+    /// connection's own thread. An OFFSET is excluded: skipping rows happens before the first
+    /// one is produced, so the work it takes is not bounded by the rows served inline.
     pub fn is_point_lookup(&self) -> bool {
         fn lookup(pattern: &GraphPattern) -> bool {
             match pattern {
                 GraphPattern::Project { inner, .. }
                 | GraphPattern::Distinct { inner }
                 | GraphPattern::Reduced { inner }
-                | GraphPattern::Slice { inner, .. }
+                | GraphPattern::Slice {
+                    inner, start: 0, ..
+                }
                 | GraphPattern::Graph { inner, .. } => lookup(inner),
                 GraphPattern::Bgp { patterns } => matches!(
                     patterns.as_slice(),
@@ -512,6 +515,7 @@ mod tests {
         assert!(!lookup("SELECT ?o { <urn:a> ?p ?o } ORDER BY ?o"));
         assert!(!lookup("SELECT ?o { <urn:a> <urn:p>+ ?o }"));
         assert!(!lookup("DESCRIBE <urn:a>"));
+        assert!(!lookup("SELECT ?o { <urn:a> ?p ?o } OFFSET 1000000"));
         let bound = engine
             .prepare("SELECT ?o { <urn:a> ?p ?o }", &DatasetRequest::default())
             .unwrap()

@@ -89,15 +89,12 @@ pub async fn query_response(
         )
         .into_response();
     };
-    let prepared = if prepared.is_point_lookup() {
-        match inline_response(state, prepared.clone(), format) {
-            Some(response) => return response,
-            // More rows than a lookup may take on this thread: run it again off it.
-            None => prepared,
-        }
-    } else {
-        prepared
-    };
+    // A lookup with more rows than it may take on this thread falls through and runs again off it.
+    if prepared.is_point_lookup()
+        && let Some(response) = inline_response(state, prepared.clone(), format)
+    {
+        return response;
+    }
     let (sender, mut receiver) = mpsc::channel(8);
     let engine = state.engine.clone();
     let metrics = state.metrics.clone();
@@ -183,12 +180,11 @@ async fn query_slot(
     state: &AppState,
     limit: std::time::Duration,
 ) -> Option<tokio::sync::OwnedSemaphorePermit> {
-    let slots = state.query_slots.clone();
-    match slots.clone().try_acquire_owned() {
+    match state.query_slots.clone().try_acquire_owned() {
         Ok(slot) => Some(slot),
         Err(tokio::sync::TryAcquireError::Closed) => None,
         Err(tokio::sync::TryAcquireError::NoPermits) => {
-            tokio::time::timeout(limit, slots.acquire_owned())
+            tokio::time::timeout(limit, state.query_slots.clone().acquire_owned())
                 .await
                 .ok()?
                 .ok()

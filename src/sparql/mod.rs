@@ -296,15 +296,22 @@ impl Engine {
         self.0.limits
     }
 
+    /// Query and update texts over `max_query_bytes` are refused before parsing.
+    fn check_size(&self, text: &str) -> Result<(), SparqlError> {
+        let limit = self.0.limits.max_query_bytes;
+        if text.len() > limit {
+            return Err(SparqlError::TooLarge {
+                size: text.len(),
+                limit,
+            });
+        }
+        Ok(())
+    }
+
     /// Parses a query and resolves its dataset: the protocol parameters if given, else the
     /// query's own FROM clauses, else the union of all named graphs as the default graph.
     pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
-        if text.len() > self.0.limits.max_query_bytes {
-            return Err(SparqlError::TooLarge {
-                size: text.len(),
-                limit: self.0.limits.max_query_bytes,
-            });
-        }
+        self.check_size(text)?;
         let query = self
             .0
             .parser
@@ -385,12 +392,7 @@ impl Engine {
 
     /// Applies a SPARQL update in one transaction (bumping the graph revision). Blocking.
     pub fn update(&self, text: &str) -> Result<u64, SparqlError> {
-        if text.len() > self.0.limits.max_query_bytes {
-            return Err(SparqlError::TooLarge {
-                size: text.len(),
-                limit: self.0.limits.max_query_bytes,
-            });
-        }
+        self.check_size(text)?;
         let update = self
             .0
             .parser

@@ -327,7 +327,7 @@ fn bad_input_is_bounded_and_never_a_server_error() {
         let (status, body) = search_status(&[("q", q)]);
         assert_eq!(status, StatusCode::OK, "{q}: {body}");
     }
-    let fallback = search(&[("q", "incident (reporting")]);
+    let fallback = search(&[("q", "incident AND (reporting")]);
     assert_eq!(fallback["fallback"], true);
     assert!(fallback["total"].as_u64().unwrap() > 0);
 }

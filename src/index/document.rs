@@ -70,6 +70,9 @@ impl SearchDocument {
         doc.add_facet(f.kind, Facet::from_path([self.kind.as_str()]));
         if let Some(r) = &self.reference {
             doc.add_text(f.reference, r);
+            if let Some(key) = super::reference::key(r) {
+                doc.add_text(f.reference_key, key);
+            }
         }
         if let Some(title) = self.display_title() {
             doc.add_text(f.title, title);

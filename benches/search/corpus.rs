@@ -597,7 +597,7 @@ impl Corpus {
     /// The names of facet values for query understanding and expansion: each theme's and
     /// role's slug as words, the watermark labels of content provenance in English and
     /// Indonesian, and each jurisdiction's code.
-    pub fn vocabulary(&self) -> Vec<VocabularyLabel> {
+    pub fn facet_names(&self) -> Vec<VocabularyLabel> {
         let themes: Vec<&str> = match self.profile {
             Profile::Dense => DENSE_THEMES.to_vec(),
             Profile::Calibrated => THEME_SHARE.iter().map(|(t, _)| *t).collect(),

@@ -80,10 +80,12 @@ impl SearchDocument {
         let mut languages = Vec::new();
         for t in &self.titles {
             doc.add_text(f.titles[language_slot(&t.language)], &t.value);
+            doc.add_text(f.spelling, &t.value);
         }
         for t in &self.texts {
             let slot = language_slot(&t.language);
             doc.add_text(f.texts[slot], &t.value);
+            doc.add_text(f.spelling, &t.value);
             if !languages.contains(&slot) {
                 languages.push(slot);
             }

@@ -4,7 +4,8 @@
 //! |---|---|---|
 //! | content word, label or phrase (required) | its words in any field (BM25) | 4 + BM25 share |
 //! | the same, for a rare word | a spelling one or two edits away | 2 + BM25 share (if no exact match) |
-//! | a theme label | the theme's tag | 1 |
+//! | a theme or role label | the tag | 1 |
+//! | the same | the theme's or role's other labels, any language | BM25 share (if no text match) |
 //! | filler, jurisdiction or role words (optional) | their words | BM25 share only |
 //! | a reference ("Art. 12") | the provision with that reference key | above everything else |
 //!
@@ -48,7 +49,7 @@ pub(super) struct Planned {
 /// Builds the tiered query of a reading.
 pub(super) fn plan(
     ctx: &Context<'_>,
-    reading: Reading,
+    reading: &Reading,
     fallback: bool,
 ) -> Result<Planned, IndexError> {
     let Reading {
@@ -76,12 +77,12 @@ pub(super) fn plan(
     let mut planned = Planned {
         plan: Plan {
             query: Box::new(EmptyQuery),
-            expansions,
-            understood,
+            expansions: expansions.clone(),
+            understood: understood.clone(),
             filters: TextFilters {
-                facets: filters,
-                from,
-                to,
+                facets: filters.clone(),
+                from: *from,
+                to: *to,
             },
             fallback,
             relaxed: false,
@@ -89,7 +90,7 @@ pub(super) fn plan(
         },
         required,
         optional,
-        pins: pins(ctx, &references)?,
+        pins: pins(ctx, references)?,
         // Above the most a document can score on the parts: text, typo or tag on each.
         pin_score: (TEXT_TIER + TAG_TIER + 1.0) * parts as f32 + 10.0,
     };
@@ -201,32 +202,44 @@ impl Planned {
     }
 }
 
-/// A required concept: its text (tier 4), its typo alternatives (tier 2, when rare), its themes'
-/// tags (tier 1).
+/// A required concept: the best of its text (tier 4), its typo alternatives (tier 2, when rare)
+/// and the other labels of its themes or roles (tier 0, a BM25 share only), plus the tags of
+/// those themes or roles (tier 1).
 fn required_query(
     ctx: &Context<'_>,
     parser: &QueryParser,
     concept: &Concept,
     scale: f32,
 ) -> Result<Option<Box<dyn Query>>, IndexError> {
-    let text = text_query(ctx, parser, &concept.text)
-        .map(|q| Box::new(TierQuery::new(q, TEXT_TIER, scale)) as Box<dyn Query>);
-    let typos = match (&concept.text, concept.typo) {
-        (Text::Words(words), true) if words.len() == 1 => fuzzy_alternatives(ctx, &words[0])?,
-        _ => Vec::new(),
+    let mut best: Vec<Box<dyn Query>> = Vec::new();
+    if let Some(text) = text_query(ctx, parser, &concept.text) {
+        best.push(Box::new(TierQuery::new(text, TEXT_TIER, scale)));
+    }
+    if let (Text::Words(words), true) = (&concept.text, concept.typo)
+        && words.len() == 1
+    {
+        let typos = fuzzy_alternatives(ctx, &words[0])?;
+        if !typos.is_empty() {
+            let union = Box::new(BooleanQuery::union(typos));
+            best.push(Box::new(TierQuery::new(union, TYPO_TIER, scale)));
+        }
+    }
+    if let Some(synonyms) = synonyms(ctx, parser, concept) {
+        best.push(Box::new(TierQuery::new(synonyms, 0.0, scale)));
+    }
+    let words: Option<Box<dyn Query>> = match best.len() {
+        0 => None,
+        1 => best.pop(),
+        _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(best, 0.0))),
     };
-    let words: Option<Box<dyn Query>> = match (text, typos.is_empty()) {
-        (text, true) => text,
-        (None, false) => Some(typo_tier(typos, scale)),
-        (Some(text), false) => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            vec![text, typo_tier(typos, scale)],
-            0.0,
-        ))),
-    };
-    if concept.themes.is_empty() {
+    let tags: Vec<Box<dyn Query>> = concept
+        .tags
+        .iter()
+        .filter_map(|t| ctx.tag(&t.facet, &t.value))
+        .collect();
+    if tags.is_empty() {
         return Ok(words);
     }
-    let tags: Vec<Box<dyn Query>> = concept.themes.iter().map(|t| ctx.theme_tag(t)).collect();
     let tagged: Box<dyn Query> = Box::new(ConstScoreQuery::new(
         Box::new(BooleanQuery::union(tags)),
         TAG_TIER,
@@ -237,12 +250,28 @@ fn required_query(
     }))
 }
 
-fn typo_tier(typos: Vec<Box<dyn Query>>, scale: f32) -> Box<dyn Query> {
-    Box::new(TierQuery::new(
-        Box::new(BooleanQuery::union(typos)),
-        TYPO_TIER,
-        scale,
-    ))
+/// The other labels (any language) of a concept's themes and roles, as phrases: "tanda air" also
+/// finds "watermarking" and "content provenance" in text; their BM25 orders the documents that
+/// only carry the tag, and finds untagged ones below them.
+fn synonyms(ctx: &Context<'_>, parser: &QueryParser, concept: &Concept) -> Option<Box<dyn Query>> {
+    let typed = crate::index::reference::parts(&concept.display);
+    let mut phrases: Vec<Box<dyn Query>> = Vec::new();
+    let mut seen: Vec<&Vec<String>> = Vec::new();
+    for tag in &concept.tags {
+        for label in ctx.vocabulary.labels(&tag.facet, &tag.value) {
+            if *label == typed || seen.contains(&label) {
+                continue;
+            }
+            seen.push(label);
+            let source = if label.len() == 1 {
+                label[0].clone()
+            } else {
+                format!("\"{}\"", label.join(" "))
+            };
+            phrases.extend(parser.parse_query(&source).ok());
+        }
+    }
+    (!phrases.is_empty()).then(|| Box::new(BooleanQuery::union(phrases)) as Box<dyn Query>)
 }
 
 /// The BM25 query of a concept's words over the default fields (`None` if it has none).

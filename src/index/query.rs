@@ -133,6 +133,11 @@ impl Context<'_> {
     pub fn theme_tag(&self, theme: &str) -> Box<dyn Query> {
         facet_term(self.fields.theme, theme)
     }
+
+    /// Documents with a facet value (`None` for an unknown facet).
+    pub fn tag(&self, facet: &str, value: &str) -> Option<Box<dyn Query>> {
+        Some(facet_term(self.fields.facet(facet)?, value))
+    }
 }
 
 /// Filters read from the query text, applied beside the request's.
@@ -217,17 +222,23 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
                 has_from: req.from.is_some(),
                 has_to: req.to.is_some(),
             };
-            let reading =
+            let mut reading =
                 understand::read(&pieces, ctx.vocabulary, &options, &|w| ctx.is_stop_word(w));
-            let mut planned = plain::plan(ctx, reading, fallback)?;
-            let understood = planned.plan.filters.clone();
-            let filtered =
-                |query| with_filters(ctx.fields, query, req, &understood, &field_filters);
-            let mut run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
-            if run.total == 0 && planned.relaxable() && planned.relax(ctx, &filtered)? {
-                run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
+            loop {
+                let mut planned = plain::plan(ctx, &reading, fallback)?;
+                let understood = planned.plan.filters.clone();
+                let filtered =
+                    |query| with_filters(ctx.fields, query, req, &understood, &field_filters);
+                let mut run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
+                if run.total == 0 && planned.relaxable() && planned.relax(ctx, &filtered)? {
+                    run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
+                }
+                // Filters read from the text never make a query fail: without results, the
+                // dates, then the jurisdictions, are offered instead of applied.
+                if run.total > 0 || !reading.unapply() {
+                    break (planned.plan, run);
+                }
             }
-            (planned.plan, run)
         }
     };
     let Run {
@@ -342,37 +353,39 @@ pub(super) fn prefix_query(ctx: &Context<'_>, prefix: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(any))
 }
 
-/// Typo-tolerant alternatives for `word` when it is rare (see [`TYPO_RARE_BELOW`]): one fuzzy
-/// term per title and text field, empty when the word is well known or short.
+/// Typo-tolerant alternatives for `word` when it is rare (see [`TYPO_RARE_BELOW`]): words as
+/// written within one or two edits (`Fields::spelling`); empty when the word is well known (its
+/// stems are in the index) or short.
 pub(super) fn fuzzy_alternatives(
     ctx: &Context<'_>,
     word: &str,
 ) -> Result<Vec<Box<dyn Query>>, IndexError> {
-    let mut known = 0;
-    let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-    if word.chars().count() < 5 || !word.chars().all(char::is_alphanumeric) {
-        return Ok(alternatives);
+    let word = word.to_lowercase();
+    let Some(distance) = typo_distance(word.chars().count()) else {
+        return Ok(Vec::new());
+    };
+    if !word.chars().all(char::is_alphanumeric) {
+        return Ok(Vec::new());
     }
+    let mut known = ctx
+        .searcher
+        .doc_freq(&Term::from_field_text(ctx.fields.spelling, &word))?;
     for field in ctx.fields.titles.iter().chain(&ctx.fields.texts) {
         let Ok(mut analyzer) = ctx.index.tokenizer_for_field(*field) else {
             continue;
         };
-        let mut stream = analyzer.token_stream(word);
+        let mut stream = analyzer.token_stream(&word);
         while let Some(token) = stream.next() {
-            let term = Term::from_field_text(*field, &token.text);
-            known += ctx.searcher.doc_freq(&term)?;
-            // The edit distance follows the shorter of word and stem: a short stem (pengujian
-            // → uji) at distance 2 would match unrelated short words.
-            let length = word.chars().count().min(token.text.chars().count());
-            if let Some(distance) = typo_distance(length) {
-                alternatives.push(Box::new(FuzzyTermQuery::new(term, distance, true)));
-            }
+            known += ctx
+                .searcher
+                .doc_freq(&Term::from_field_text(*field, &token.text))?;
         }
     }
     if known >= TYPO_RARE_BELOW {
-        alternatives.clear();
+        return Ok(Vec::new());
     }
-    Ok(alternatives)
+    let term = Term::from_field_text(ctx.fields.spelling, &word);
+    Ok(vec![Box::new(FuzzyTermQuery::new(term, distance, true))])
 }
 
 /// Edits tolerated in a word of `length` characters: 1 from 5 characters, 2 from 9.

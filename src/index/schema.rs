@@ -39,6 +39,10 @@ pub struct Fields {
     /// Per language, in [`LANGUAGES`] order: searchable titles and texts (stored for snippets).
     pub titles: [Field; 3],
     pub texts: [Field; 3],
+    /// Every title and text word unstemmed (frequencies only), for typo-tolerant matching:
+    /// a misspelt word is compared with words as written, since its stem ("accountabilti")
+    /// need not be near the right word's stem ("account").
+    pub spelling: Field,
     pub language: Field,
     pub jurisdiction: Field,
     pub instrument: Field,
@@ -110,6 +114,14 @@ pub fn build() -> (Schema, Fields) {
         title: b.add_text_field("title", STORED),
         titles,
         texts,
+        spelling: b.add_text_field(
+            "spelling",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analysis::PLAIN)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         language: b.add_text_field("language", STRING | STORED),
         jurisdiction: b.add_facet_field("jurisdiction", facet()),
         instrument: b.add_text_field("instrument", STRING | STORED),

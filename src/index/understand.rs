@@ -4,13 +4,14 @@
 //!   drops (a stop word: "of", "the", "yang") is not required and not searched; filler words
 //!   (`lexicon/*.toml`: "what", "must", "apa", "obligations") are scored but never required. A
 //!   query with no content word searches its filler (then stop) words instead.
-//! * **Theme labels** (any language's, from the graph) become one concept whose words *or* the
-//!   theme's tag satisfy it (an expansion that adds documents, ranked below text matches).
-//! * **Jurisdictions** (names and codes) and **roles** are offered as facet filters: applied when
-//!   the words name one facet (and the request does not already filter that facet to other
-//!   values); their words are then scored but not required. Words that name values of two
-//!   facets ("pembekal": a role and a theme) are ambiguous: offered, not applied.
-//! * **Dates** after a cue word ([`super::dates`]) set the `from`/`to` bounds.
+//! * **Theme and role labels** (any language's, from the graph) become one concept that the
+//!   words *or* the theme's or role's tag satisfy: an expansion that adds documents ranked below
+//!   text matches. They are offered as filters (`applied: false`): a theme or role tag is
+//!   curated per document, so filtering on it would hide text matches.
+//! * **Jurisdictions** (names and codes) and **dates** after a cue word ([`super::dates`]) are
+//!   applied as filters when the words name one facet and the request does not already filter
+//!   that facet to other values; a jurisdiction's words are then scored but not required. Words
+//!   that name values of two facets (a jurisdiction and a theme) are offered, not applied.
 //!
 //! Everything understood is listed in the response (`understood`), applied or not; with
 //! understanding off (`understand=false`) only theme expansion remains.
@@ -70,8 +71,8 @@ pub struct Concept {
     /// The words as typed (named in `dropped`).
     pub display: String,
     pub text: Text,
-    /// Themes whose tag satisfies the concept too.
-    pub themes: Vec<String>,
+    /// Facet values (themes, roles) whose tag satisfies the concept too.
+    pub tags: Vec<Sense>,
     /// A single typed word: may also match with typos when rare.
     pub typo: bool,
 }
@@ -81,7 +82,7 @@ impl Concept {
         Self {
             display: display.to_owned(),
             text: Text::Words(words),
-            themes: Vec::new(),
+            tags: Vec::new(),
             typo,
         }
     }
@@ -104,7 +105,7 @@ pub struct Options<'a> {
     pub has_to: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Reading {
     pub required: Vec<Concept>,
     /// Scored, never required: filler, and the words of applied filters.
@@ -118,6 +119,28 @@ pub struct Reading {
     /// Date bounds understood and applied, YYYYMMDD.
     pub from: Option<i64>,
     pub to: Option<i64>,
+}
+
+impl Reading {
+    /// Stops applying the understood dates, or if there are none the understood jurisdictions
+    /// (they stay listed, `applied: false`). False when nothing was applied.
+    pub fn unapply(&mut self) -> bool {
+        let facets: &[&str] = if self.from.is_some() || self.to.is_some() {
+            (self.from, self.to) = (None, None);
+            &["from", "to"]
+        } else if !self.filters.is_empty() {
+            self.filters.clear();
+            &["jurisdiction"]
+        } else {
+            return false;
+        };
+        for u in &mut self.understood {
+            if facets.contains(&u.facet.as_str()) {
+                u.applied = false;
+            }
+        }
+        true
+    }
 }
 
 /// The longest reference window, in pieces.
@@ -157,7 +180,7 @@ pub fn read(
                         words: words.clone(),
                         prefix: *prefix,
                     },
-                    themes: Vec::new(),
+                    tags: Vec::new(),
                     typo: false,
                 };
                 // A phrase that is a theme label also finds what is tagged with the theme.
@@ -166,7 +189,7 @@ pub fn read(
                     if let Some((_, senses)) =
                         vocabulary.longest_match(&normal, "", |n| n == normal.len())
                     {
-                        expand(&mut concept, &senses, options, &mut reading);
+                        expand(&mut concept, &senses, vocabulary, options, &mut reading);
                     }
                 }
                 reading.required.push(concept);
@@ -174,7 +197,7 @@ pub fn read(
             Piece::Prefix(stem) => reading.required.push(Concept {
                 display: format!("{stem}*"),
                 text: Text::Prefix(stem.clone()),
-                themes: Vec::new(),
+                tags: Vec::new(),
                 typo: false,
             }),
             Piece::Field { field, words } => reading.required.push(Concept {
@@ -183,7 +206,7 @@ pub fn read(
                     field,
                     words: words.clone(),
                 },
-                themes: Vec::new(),
+                tags: Vec::new(),
                 typo: false,
             }),
         }
@@ -265,7 +288,20 @@ fn read_words(
             continue;
         }
         let ends = |n: usize| boundary(k + n);
-        if let Some((n, senses)) = vocabulary.longest_match(&normal[k..], raws[piece[k]], ends) {
+        if let Some((mut n, senses)) = vocabulary.longest_match(&normal[k..], raws[piece[k]], ends)
+        {
+            // Overlapping labels of one theme are one span: "laporan insiden" and "insiden
+            // serius" make "laporan insiden serius".
+            while let Some(end) = (k + 1..k + n).filter(|j| boundary(*j)).find_map(|j| {
+                let (m, more) =
+                    vocabulary.longest_match(&normal[j..], raws[piece[j]], |m| boundary(j + m))?;
+                let shared = more
+                    .iter()
+                    .any(|(s, _)| s.facet == "theme" && senses.iter().any(|(t, _)| t == s));
+                (shared && j + m > k + n).then_some(j + m)
+            }) {
+                n = end - k;
+            }
             let span_words: Vec<String> = words[k..k + n].iter().map(|w| w.to_string()).collect();
             let text = display(k, k + n);
             let content: Vec<String> = span_words.iter().filter(|w| !is_stop(w)).cloned().collect();
@@ -277,15 +313,15 @@ fn read_words(
             let mut facets: Vec<&str> = senses.iter().map(|(s, _)| s.facet.as_str()).collect();
             facets.sort();
             facets.dedup();
-            if facets.contains(&"theme") {
+            if facets.contains(&"theme") || (options.understand && facets == ["role"]) {
                 let mut concept = Concept::words(&text, content, false);
-                expand(&mut concept, &senses, options, reading);
+                expand(&mut concept, &senses, vocabulary, options, reading);
                 reading.required.push(concept);
                 k += n;
                 continue;
             }
-            if options.understand && facets.len() == 1 {
-                filter(facets[0], &senses, &text, vocabulary, options, reading);
+            if options.understand && facets == ["jurisdiction"] {
+                filter(&senses, &text, vocabulary, options, reading);
                 reading.optional.push(Concept::words(&text, content, false));
                 k += n;
                 continue;
@@ -307,7 +343,7 @@ fn read_words(
                     words: words[k..end].iter().map(|w| w.to_string()).collect(),
                     prefix: false,
                 },
-                themes: Vec::new(),
+                tags: Vec::new(),
                 typo: false,
             });
         } else {
@@ -326,19 +362,21 @@ fn read_words(
     }
 }
 
-/// Adds the themes among `senses` to the concept and to the expansions; lists them (and any
-/// other facet's values, which stay unapplied) as understood.
+/// Adds the themes (and, when understanding, the roles) among `senses` to the concept's tags,
+/// the themes to the expansions; lists every sense as understood, offered rather than applied.
 fn expand(
     concept: &mut Concept,
     senses: &[(Sense, String)],
+    vocabulary: &Vocabulary,
     options: &Options<'_>,
     reading: &mut Reading,
 ) {
-    for (sense, label) in senses.iter().filter(|(s, _)| s.facet == "theme") {
-        if !concept.themes.contains(&sense.value) {
-            concept.themes.push(sense.value.clone());
+    let widens = |s: &Sense| s.facet == "theme" || (options.understand && s.facet == "role");
+    for (sense, label) in senses.iter().filter(|(s, _)| widens(s)) {
+        if !concept.tags.contains(sense) {
+            concept.tags.push(sense.clone());
         }
-        if !reading.expansions.iter().any(|e| e.theme == sense.value) {
+        if sense.facet == "theme" && !reading.expansions.iter().any(|e| e.theme == sense.value) {
             reading.expansions.push(Expansion {
                 label: label.clone(),
                 theme: sense.value.clone(),
@@ -348,21 +386,24 @@ fn expand(
     if options.understand {
         let text = concept.display.trim_matches('"').to_owned();
         for (sense, _) in senses {
-            push_understood(reading, sense, &text, None, false);
+            let label = vocabulary
+                .display(&sense.facet, &sense.value)
+                .map(str::to_owned);
+            push_understood(reading, sense, &text, label, false);
         }
     }
 }
 
-/// Applies the values of one facet as a filter (OR), unless the request filters that facet to
-/// other values.
+/// Applies jurisdictions as a filter (OR), unless the request filters jurisdictions to other
+/// values.
 fn filter(
-    facet: &str,
     senses: &[(Sense, String)],
     text: &str,
     vocabulary: &Vocabulary,
     options: &Options<'_>,
     reading: &mut Reading,
 ) {
+    let facet = "jurisdiction";
     let requested = options
         .filters
         .and_then(|f| f.get(facet))
@@ -462,11 +503,22 @@ mod tests {
                 "en",
                 false,
             ),
+            VocabularyLabel::new(
+                "theme",
+                "incident-reporting",
+                "laporan insiden",
+                "ms",
+                false,
+            ),
+            VocabularyLabel::new("theme", "incident-reporting", "insiden serius", "ms", false),
         ])
     }
 
     fn stop(word: &str) -> bool {
-        matches!(word, "of" | "on" | "in" | "the" | "to" | "yang")
+        matches!(
+            word,
+            "of" | "on" | "in" | "the" | "to" | "are" | "is" | "a" | "yang"
+        )
     }
 
     fn read_text(q: &str, understand: bool) -> Reading {
@@ -484,9 +536,10 @@ mod tests {
     #[test]
     fn role_theme_and_jurisdiction_are_understood() {
         let r = read_text("deployer obligations on watermarking in Singapore", true);
-        assert_eq!(texts(&r.required), ["watermarking"]);
-        assert_eq!(r.required[0].themes, ["content-provenance"]);
-        assert_eq!(texts(&r.optional), ["deployer", "obligations", "Singapore"]);
+        assert_eq!(texts(&r.required), ["deployer", "watermarking"]);
+        assert_eq!(r.required[0].tags[0].value, "deployer");
+        assert_eq!(r.required[1].tags[0].value, "content-provenance");
+        assert_eq!(texts(&r.optional), ["obligations", "Singapore"]);
         let seen: Vec<(&str, &str, bool)> = r
             .understood
             .iter()
@@ -495,14 +548,31 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("role", "deployer", true),
+                ("role", "deployer", false),
                 ("theme", "content-provenance", false),
                 ("jurisdiction", "SG", true)
             ]
         );
-        assert_eq!(r.filters["role"], ["deployer"]);
+        assert_eq!(r.filters.len(), 1);
         assert_eq!(r.filters["jurisdiction"], ["SG"]);
+        assert_eq!(r.understood[0].label.as_deref(), Some("Deployer"));
         assert_eq!(r.understood[2].label.as_deref(), Some("Singapore"));
+    }
+
+    #[test]
+    fn a_role_is_its_words_or_its_documents() {
+        let r = read_text("what are the obligations of deployers", true);
+        assert!(r.filters.is_empty());
+        assert_eq!(texts(&r.required), ["deployers"]);
+        assert_eq!(r.required[0].tags[0].value, "deployer");
+        assert_eq!(texts(&r.optional), ["what", "obligations"]);
+    }
+
+    #[test]
+    fn overlapping_labels_of_a_theme_are_one_concept() {
+        let r = read_text("laporan insiden serius", true);
+        assert_eq!(texts(&r.required), ["laporan insiden serius"]);
+        assert_eq!(r.required[0].tags[0].value, "incident-reporting");
     }
 
     #[test]
@@ -536,12 +606,17 @@ mod tests {
     }
 
     #[test]
-    fn ambiguous_words_are_offered_and_dates_applied() {
+    fn tags_are_offered_and_dates_applied() {
         let r = read_text("kewajipan pembekal sejak Ogos 2026", true);
         assert!(r.filters.is_empty());
         assert_eq!(r.from, Some(20260801));
         assert_eq!(texts(&r.required), ["pembekal"]);
-        assert_eq!(r.required[0].themes, ["supply-chain"]);
+        let tags: Vec<&str> = r.required[0]
+            .tags
+            .iter()
+            .map(|t| t.value.as_str())
+            .collect();
+        assert_eq!(tags, ["provider", "supply-chain"]);
         let offered: Vec<(&str, bool)> = r
             .understood
             .iter()

@@ -64,6 +64,8 @@ pub struct Vocabulary {
     longest: usize,
     /// (facet, value) → the label to show.
     display: HashMap<(String, String), String>,
+    /// (facet, value) → every label's words, lower case, for synonym matching.
+    labels: HashMap<(String, String), Vec<Vec<String>>>,
 }
 
 /// A query word as matching sees it: lower case, one plural `s` dropped (not from `ss`).
@@ -112,6 +114,13 @@ impl Vocabulary {
                 _ => 3,
             };
             let key = (l.facet.clone(), l.value.clone());
+            if !l.code {
+                let parts = super::reference::parts(&l.label);
+                let labels = this.labels.entry(key.clone()).or_default();
+                if !labels.contains(&parts) {
+                    labels.push(parts);
+                }
+            }
             if shown.get(&key).is_none_or(|(r, _)| rank < *r) {
                 shown.insert(key, (rank, l.label.clone()));
             }
@@ -125,6 +134,13 @@ impl Vocabulary {
         self.display
             .get(&(facet.to_owned(), value.to_owned()))
             .map(String::as_str)
+    }
+
+    /// Every label of a facet value (its words, lower case), in any language.
+    pub fn labels(&self, facet: &str, value: &str) -> &[Vec<String>] {
+        self.labels
+            .get(&(facet.to_owned(), value.to_owned()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The longest label starting at `words[0]` and ending where `ends(n)` allows: how many

@@ -307,7 +307,10 @@ impl SearchIndex {
     }
 
     fn set_vocabulary(&self, labels: &[VocabularyLabel]) {
-        let vocabulary = Arc::new(Vocabulary::new(labels));
+        let index = &self.inner.index;
+        let vocabulary = Arc::new(Vocabulary::new(labels, &|w| {
+            analysis::is_stop_word(index, w)
+        }));
         *self
             .inner
             .vocabulary

@@ -225,7 +225,9 @@ fn required_query(
         }
     }
     if let Some(synonyms) = synonyms(ctx, parser, concept) {
-        best.push(Box::new(TierQuery::new(synonyms, 0.0, scale)));
+        best.push(Box::new(
+            TierQuery::new(synonyms, 0.0, scale).unhighlighted(),
+        ));
     }
     let words: Option<Box<dyn Query>> = match best.len() {
         0 => None,

@@ -21,11 +21,25 @@ pub struct TierQuery {
     inner: Box<dyn Query>,
     base: Score,
     scale: Score,
+    /// Whether snippets highlight the inner query's terms.
+    highlight: bool,
 }
 
 impl TierQuery {
     pub fn new(inner: Box<dyn Query>, base: Score, scale: Score) -> Self {
-        Self { inner, base, scale }
+        Self {
+            inner,
+            base,
+            scale,
+            highlight: true,
+        }
+    }
+
+    /// Ranks without lending its terms to snippets (synonyms: highlighting each word of
+    /// "AI-generated content labelling" would mark every "AI").
+    pub fn unhighlighted(mut self) -> Self {
+        self.highlight = false;
+        self
     }
 }
 
@@ -35,6 +49,7 @@ impl Clone for TierQuery {
             inner: self.inner.box_clone(),
             base: self.base,
             scale: self.scale,
+            highlight: self.highlight,
         }
     }
 }
@@ -64,7 +79,9 @@ impl Query for TierQuery {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.inner.query_terms(visitor)
+        if self.highlight {
+            self.inner.query_terms(visitor)
+        }
     }
 }
 

@@ -185,7 +185,11 @@ pub fn read(
                 };
                 // A phrase that is a theme label also finds what is tagged with the theme.
                 if !prefix {
-                    let normal: Vec<String> = words.iter().map(|w| normalise(w)).collect();
+                    let normal: Vec<String> = words
+                        .iter()
+                        .filter(|w| !is_stop(w))
+                        .map(|w| normalise(w))
+                        .collect();
                     if let Some((_, senses)) =
                         vocabulary.longest_match(&normal, "", |n| n == normal.len())
                     {
@@ -253,8 +257,19 @@ fn read_words(
             }
         }
     }
-    let normal: Vec<String> = words.iter().map(|w| normalise(w)).collect();
     let boundary = |k: usize| k == words.len() || piece[k] != piece[k - 1];
+    // Labels are matched on content words: "pelindungan data yang pribadi" names the label
+    // "pelindungan data pribadi" (stop words never change what a query finds).
+    let content: Vec<usize> = (0..words.len()).filter(|p| !is_stop(words[*p])).collect();
+    let normal: Vec<String> = content.iter().map(|p| normalise(words[*p])).collect();
+    // The label starting at word `k`: the word after its span, and what it names.
+    let label_at = |k: usize| {
+        let ci = content.iter().position(|p| *p == k)?;
+        let (n, senses) = vocabulary.longest_match(&normal[ci..], raws[piece[k]], |n| {
+            boundary(content[ci + n - 1] + 1)
+        })?;
+        Some((content[ci + n - 1] + 1, senses))
+    };
     let display = |from: usize, to: usize| raws[piece[from]..=piece[to - 1]].join(" ");
     let mut k = 0;
     while k < words.len() {
@@ -287,21 +302,19 @@ fn read_words(
             k += span.words;
             continue;
         }
-        let ends = |n: usize| boundary(k + n);
-        if let Some((mut n, senses)) = vocabulary.longest_match(&normal[k..], raws[piece[k]], ends)
-        {
+        if let Some((mut end, senses)) = label_at(k) {
             // Overlapping labels of one theme are one span: "laporan insiden" and "insiden
             // serius" make "laporan insiden serius".
-            while let Some(end) = (k + 1..k + n).filter(|j| boundary(*j)).find_map(|j| {
-                let (m, more) =
-                    vocabulary.longest_match(&normal[j..], raws[piece[j]], |m| boundary(j + m))?;
+            while let Some(further) = (k + 1..end).filter(|j| boundary(*j)).find_map(|j| {
+                let (reach, more) = label_at(j)?;
                 let shared = more
                     .iter()
                     .any(|(s, _)| s.facet == "theme" && senses.iter().any(|(t, _)| t == s));
-                (shared && j + m > k + n).then_some(j + m)
+                (shared && reach > end).then_some(reach)
             }) {
-                n = end - k;
+                end = further;
             }
+            let n = end - k;
             let span_words: Vec<String> = words[k..k + n].iter().map(|w| w.to_string()).collect();
             let text = display(k, k + n);
             let content: Vec<String> = span_words.iter().filter(|w| !is_stop(w)).cloned().collect();
@@ -488,30 +501,34 @@ mod tests {
     fn vocabulary() -> Vocabulary {
         let mut sg = VocabularyLabel::new("jurisdiction", "SG", "SG", "", false);
         sg.code = true;
-        Vocabulary::new(&[
-            sg,
-            VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
-            VocabularyLabel::new("jurisdiction", "MY", "Malaysia", "en", true),
-            VocabularyLabel::new("role", "deployer", "Deployer", "en", true),
-            VocabularyLabel::new("role", "provider", "pembekal", "ms", true),
-            VocabularyLabel::new("theme", "supply-chain", "pembekal", "ms", false),
-            VocabularyLabel::new("theme", "content-provenance", "watermarking", "en", false),
-            VocabularyLabel::new(
-                "theme",
-                "explainability",
-                "right to explanation",
-                "en",
-                false,
-            ),
-            VocabularyLabel::new(
-                "theme",
-                "incident-reporting",
-                "laporan insiden",
-                "ms",
-                false,
-            ),
-            VocabularyLabel::new("theme", "incident-reporting", "insiden serius", "ms", false),
-        ])
+        Vocabulary::new(
+            &[
+                sg,
+                VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
+                VocabularyLabel::new("jurisdiction", "MY", "Malaysia", "en", true),
+                VocabularyLabel::new("role", "deployer", "Deployer", "en", true),
+                VocabularyLabel::new("role", "provider", "pembekal", "ms", true),
+                VocabularyLabel::new("theme", "supply-chain", "pembekal", "ms", false),
+                VocabularyLabel::new("theme", "content-provenance", "watermarking", "en", false),
+                VocabularyLabel::new(
+                    "theme",
+                    "explainability",
+                    "right to explanation",
+                    "en",
+                    false,
+                ),
+                VocabularyLabel::new(
+                    "theme",
+                    "incident-reporting",
+                    "laporan insiden",
+                    "ms",
+                    false,
+                ),
+                VocabularyLabel::new("theme", "incident-reporting", "insiden serius", "ms", false),
+                VocabularyLabel::new("theme", "privacy", "pelindungan data pribadi", "id", false),
+            ],
+            &stop,
+        )
     }
 
     fn stop(word: &str) -> bool {
@@ -573,6 +590,15 @@ mod tests {
         let r = read_text("laporan insiden serius", true);
         assert_eq!(texts(&r.required), ["laporan insiden serius"]);
         assert_eq!(r.required[0].tags[0].value, "incident-reporting");
+    }
+
+    #[test]
+    fn stop_words_inside_a_label_do_not_break_it() {
+        let r = read_text("pelindungan data yang pribadi", true);
+        assert_eq!(texts(&r.required), ["pelindungan data yang pribadi"]);
+        assert_eq!(r.required[0].tags[0].value, "privacy");
+        let r = read_text("right explanation", true);
+        assert_eq!(r.required[0].tags[0].value, "explainability");
     }
 
     #[test]

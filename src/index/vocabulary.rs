@@ -81,12 +81,15 @@ pub fn normalise(word: &str) -> String {
 }
 
 impl Vocabulary {
-    pub fn new(labels: &[VocabularyLabel]) -> Self {
+    /// The vocabulary of `labels`; words `is_stop` says an analyzer drops are left out of the
+    /// words labels are matched on.
+    pub fn new(labels: &[VocabularyLabel], is_stop: &dyn Fn(&str) -> bool) -> Self {
         let mut this = Self::default();
         let mut shown: HashMap<(String, String), (u8, String)> = HashMap::new();
         for l in labels {
             let words: Vec<String> = super::reference::parts(&l.label)
                 .iter()
+                .filter(|w| l.code || !is_stop(w))
                 .map(|w| normalise(w))
                 .collect();
             let letters: usize = words.iter().map(|w| w.chars().count()).sum();
@@ -191,18 +194,21 @@ mod tests {
         sg.code = true;
         let mut us = VocabularyLabel::new("jurisdiction", "US", "US", "", false);
         us.code = true;
-        Vocabulary::new(&[
-            sg,
-            us,
-            VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
-            VocabularyLabel::new("jurisdiction", "US", "United States", "en", true),
-            VocabularyLabel::new("role", "deployer", "Deployer", "en", true),
-            VocabularyLabel::new("role", "provider", "pembekal", "ms", true),
-            VocabularyLabel::new("theme", "supply-chain", "pembekal", "ms", false),
-            VocabularyLabel::new("theme", "agentic-ai", "AI agents", "en", false),
-            VocabularyLabel::new("theme", "fairness", "bias", "en", false),
-            VocabularyLabel::new("theme", "x", "AI", "en", false),
-        ])
+        Vocabulary::new(
+            &[
+                sg,
+                us,
+                VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
+                VocabularyLabel::new("jurisdiction", "US", "United States", "en", true),
+                VocabularyLabel::new("role", "deployer", "Deployer", "en", true),
+                VocabularyLabel::new("role", "provider", "pembekal", "ms", true),
+                VocabularyLabel::new("theme", "supply-chain", "pembekal", "ms", false),
+                VocabularyLabel::new("theme", "agentic-ai", "AI agents", "en", false),
+                VocabularyLabel::new("theme", "fairness", "bias", "en", false),
+                VocabularyLabel::new("theme", "x", "AI", "en", false),
+            ],
+            &|w| w == "of",
+        )
     }
 
     fn find(v: &Vocabulary, text: &str) -> Option<(usize, Vec<String>)> {

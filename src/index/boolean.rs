@@ -4,8 +4,9 @@
 //! and theme alternatives stand beside the parsed query unless it is strict (AND, NOT, +, -).
 
 use super::IndexError;
-use super::query::{Context, fuzzy_alternatives, prefix_query, text_parser};
+use super::query::{Context, prefix_query, text_parser};
 use super::syntax::{bare_words, is_strict, split_prefixes};
+use super::typo;
 use super::understand::Expansion;
 use super::vocabulary::normalise;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query};
@@ -64,13 +65,12 @@ pub(super) fn query(ctx: &Context<'_>, q: &str) -> Result<Option<Parsed>, IndexE
         return Ok(Some((main, Vec::new())));
     }
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
-    let fuzzy: Vec<Box<dyn Query>> = bare_words(&rest)
-        .iter()
-        .map(|w| fuzzy_alternatives(ctx, w))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut fuzzy: Vec<Box<dyn Query>> = Vec::new();
+    for word in bare_words(&rest) {
+        for correction in typo::corrections(ctx, &word)? {
+            fuzzy.extend(parser.parse_query(&correction).ok());
+        }
+    }
     if !fuzzy.is_empty() {
         let union = BooleanQuery::union(fuzzy);
         alternatives.push((

@@ -30,6 +30,7 @@ pub mod schema;
 pub mod service;
 mod syntax;
 mod tier;
+mod typo;
 mod understand;
 mod vocabulary;
 

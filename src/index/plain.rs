@@ -19,8 +19,9 @@
 //! add to the score of the documents that have them.
 
 use super::IndexError;
-use super::query::{Context, Plan, TextFilters, fuzzy_alternatives, prefix_query, text_parser};
+use super::query::{Context, Plan, TextFilters, prefix_query, text_parser};
 use super::tier::TierQuery;
+use super::typo;
 use super::understand::{Concept, Reading, ReferenceCandidate, Text};
 use tantivy::Term;
 use tantivy::collector::Count;
@@ -218,9 +219,12 @@ fn required_query(
     if let (Text::Words(words), true) = (&concept.text, concept.typo)
         && words.len() == 1
     {
-        let typos = fuzzy_alternatives(ctx, &words[0])?;
-        if !typos.is_empty() {
-            let union = Box::new(BooleanQuery::union(typos));
+        let corrected: Vec<Box<dyn Query>> = typo::corrections(ctx, &words[0])?
+            .into_iter()
+            .filter_map(|c| text_query(ctx, parser, &Text::Words(vec![c])))
+            .collect();
+        if !corrected.is_empty() {
+            let union = Box::new(BooleanQuery::union(corrected));
             best.push(Box::new(TierQuery::new(union, TYPO_TIER, scale)));
         }
     }

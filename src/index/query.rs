@@ -34,9 +34,6 @@ pub const MAX_LIMIT: usize = 100;
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_OFFSET: usize = 10_000;
 const SNIPPET_CHARS: usize = 200;
-/// Words found in fewer documents than this also match with typos. A word the index knows well
-/// is most likely spelled as meant, and its typo neighbours would only add noise and cost.
-const TYPO_RARE_BELOW: u64 = 3;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -353,50 +350,6 @@ pub(super) fn prefix_query(ctx: &Context<'_>, prefix: &str) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(any))
 }
 
-/// Typo-tolerant alternatives for `word` when it is rare (see [`TYPO_RARE_BELOW`]): words as
-/// written within one or two edits (`Fields::spelling`); empty when the word is well known (its
-/// stems are in the index) or short.
-pub(super) fn fuzzy_alternatives(
-    ctx: &Context<'_>,
-    word: &str,
-) -> Result<Vec<Box<dyn Query>>, IndexError> {
-    let word = word.to_lowercase();
-    let Some(distance) = typo_distance(word.chars().count()) else {
-        return Ok(Vec::new());
-    };
-    if !word.chars().all(char::is_alphanumeric) {
-        return Ok(Vec::new());
-    }
-    let mut known = ctx
-        .searcher
-        .doc_freq(&Term::from_field_text(ctx.fields.spelling, &word))?;
-    for field in ctx.fields.titles.iter().chain(&ctx.fields.texts) {
-        let Ok(mut analyzer) = ctx.index.tokenizer_for_field(*field) else {
-            continue;
-        };
-        let mut stream = analyzer.token_stream(&word);
-        while let Some(token) = stream.next() {
-            known += ctx
-                .searcher
-                .doc_freq(&Term::from_field_text(*field, &token.text))?;
-        }
-    }
-    if known >= TYPO_RARE_BELOW {
-        return Ok(Vec::new());
-    }
-    let term = Term::from_field_text(ctx.fields.spelling, &word);
-    Ok(vec![Box::new(FuzzyTermQuery::new(term, distance, true))])
-}
-
-/// Edits tolerated in a word of `length` characters: 1 from 5 characters, 2 from 9.
-fn typo_distance(length: usize) -> Option<u8> {
-    match length {
-        0..5 => None,
-        5..9 => Some(1),
-        _ => Some(2),
-    }
-}
-
 fn facet_term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
     let term = Term::from_facet(field, &Facet::from_path([value]));
     Box::new(TermQuery::new(term, IndexRecordOption::Basic))
@@ -522,10 +475,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typo_distance_and_escaping() {
-        assert_eq!(typo_distance(4), None);
-        assert_eq!(typo_distance(5), Some(1));
-        assert_eq!(typo_distance(9), Some(2));
+    fn escaping() {
         assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
         assert_eq!(truncate("abcdef", 3), "abc…");
     }

@@ -39,9 +39,9 @@ pub struct Fields {
     /// Per language, in [`LANGUAGES`] order: searchable titles and texts (stored for snippets).
     pub titles: [Field; 3],
     pub texts: [Field; 3],
-    /// Every title and text word unstemmed (frequencies only), for typo-tolerant matching:
-    /// a misspelt word is compared with words as written, since its stem ("accountabilti")
-    /// need not be near the right word's stem ("account").
+    /// Every title and text word as written (documents only, no frequencies or positions): the
+    /// dictionary typo corrections are looked up in (`index::typo`), since a misspelt word's
+    /// stem ("accountabilti") need not be near the right word's stem ("account").
     pub spelling: Field,
     pub language: Field,
     pub jurisdiction: Field,
@@ -119,7 +119,7 @@ pub fn build() -> (Schema, Fields) {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(analysis::PLAIN)
-                    .set_index_option(IndexRecordOption::WithFreqs),
+                    .set_index_option(IndexRecordOption::Basic),
             ),
         ),
         language: b.add_text_field("language", STRING | STORED),

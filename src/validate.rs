@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub enum ValidateError {
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error(transparent)]
+    Source(crate::source::SourceError),
     #[error("cannot read checks in {dir}: {source}")]
     Read { dir: String, source: std::io::Error },
 }
@@ -68,6 +70,17 @@ pub fn run_checks(graph: &Graph, checks_dir: &Path) -> Result<Report, ValidateEr
                     .get("message")
                     .map(display)
                     .unwrap_or_else(|| name.clone()),
+            });
+        }
+    }
+    // Cron syntax is beyond SPARQL: the registry parses it as the scheduler will.
+    report.checks_run += 1;
+    for source in crate::source::list(graph).map_err(ValidateError::Source)? {
+        if source.schedule.is_none() {
+            report.violations.push(Violation {
+                check: "source-schedules".into(),
+                node: source.iri,
+                message: "cw:schedule is not a six-field cron expression (sec min hour day-of-month month day-of-week)".into(),
             });
         }
     }

@@ -37,9 +37,15 @@ impl TestServer {
         config.sparql.timeout_secs = 60;
         // No cron-driven crawling of the seeded (public) sources during tests.
         config.crawl.schedule = false;
+        // An index costs a rebuild per server in debug builds; only search tests need one.
+        config.search.enabled = search;
         configure(&mut config);
-        let (graph, report) = crosswalk::open_graph(&config).expect("open graph");
-        assert!(report.errors.is_empty(), "seed errors: {:?}", report.errors);
+        let opened = crosswalk::downstream::open(&config).expect("open graph");
+        assert!(
+            opened.seeds.errors.is_empty(),
+            "seed errors: {:?}",
+            opened.seeds.errors
+        );
         let saved = SavedQueries::load(&config.queries_dir).expect("saved queries");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -48,12 +54,7 @@ impl TestServer {
             .unwrap();
         let listener = runtime.block_on(server::bind(&config)).expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let mut state = AppState::new(config.clone(), graph.clone(), saved);
-        if search {
-            let index = crosswalk::index::SearchIndex::open(&config.index_dir(), &graph)
-                .expect("open search index");
-            state = state.with_search(index);
-        }
+        let state = AppState::new(config.clone(), opened.downstream, saved);
         runtime.spawn(async move { server::serve(state, listener).await });
         Self {
             base,

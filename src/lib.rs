@@ -21,19 +21,19 @@ pub mod config;
 pub mod graph;
 pub mod opsdb;
 // The tracking pipeline, in order.
-pub mod crawl;
-pub mod diff;
-pub mod extract;
-pub mod fetch;
-pub mod schedule;
-pub mod snapshot;
 pub mod source;
 pub mod validate;
+pub mod schedule;
+pub mod fetch;
+pub mod extract;
+pub mod snapshot;
+pub mod diff;
+pub mod crawl;
 // What is built from the graph, and how it is served.
-pub mod downstream;
-pub mod index;
-pub mod server;
 pub mod sparql;
+pub mod index;
+pub mod downstream;
+pub mod server;
 
 use config::Config;
 

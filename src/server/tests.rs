@@ -495,3 +495,44 @@ async fn health_reports_each_consumer_at_the_graph_revision() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn negotiation_follows_q_values_and_the_format_parameter_wins() {
+    let r = &reader().router;
+    let uri = format!(
+        "/sparql?query={}",
+        encode("SELECT ?s WHERE { ?s a cw:Instrument } LIMIT 1")
+    );
+    let with_accept = |accept: &'static str| {
+        request(Method::GET, &uri)
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let csv = send(
+        r,
+        with_accept("application/sparql-results+json;q=0.5, text/csv"),
+    )
+    .await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv.body.starts_with("s\r\n"), "{:?}", csv.body);
+    let overridden = get(r, &format!("{uri}&format=tsv")).await;
+    assert!(
+        overridden.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/tab-separated-values"),
+        "{:?}",
+        overridden.headers
+    );
+    let graph = get(
+        r,
+        &format!(
+            "/sparql?query={}&format=ntriples",
+            encode("CONSTRUCT { ?s a cw:Instrument } WHERE { ?s a cw:Instrument } LIMIT 2")
+        ),
+    )
+    .await;
+    assert_eq!(graph.headers[header::CONTENT_TYPE], "application/n-triples");
+    assert_eq!(graph.body.lines().count(), 2, "{}", graph.body);
+}

@@ -86,7 +86,7 @@ fn published_mappings_number_391_and_each_has_provenance() {
     let published = count(
         "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {
            VALUES ?src { inst:crosswalk-nist-rmf-iso-42001 inst:crosswalk-nist-rmf-iso-23894
-                         inst:crosswalk-nist-rmf-oecd-eo-aia-bor inst:crosswalk-nist-rmf-ai-verify inst:us-nist-ai-600-1 }
+                         inst:crosswalk-nist-rmf-oecd-eo-aia-bor inst:sg-ai-verify inst:us-nist-ai-600-1 }
            ?m a cw:Mapping ; prov:wasDerivedFrom ?src ; cw:evidenceLevel cw:V1 ; dcterms:source ?url }",
     );
     assert_eq!(published, 391);
@@ -160,6 +160,32 @@ fn validate_passes_on_shipped_seeds_and_fails_on_a_broken_fixture() {
         has("provision/broken/quoted-iso", "may not be quoted"),
         "{:?}",
         report.violations
+    );
+    assert!(
+        has("mapping/broken/0001", "team mapping cites dcterms:source"),
+        "{:?}",
+        report.violations
+    );
+    assert!(
+        has("instrument/broken-standard", "drop eli:amends"),
+        "{:?}",
+        report.violations
+    );
+    // A home-page-only source is a warning with its node, not a violation.
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.node.ends_with("instrument/broken-standard")
+                && w.message.contains("only a home page")),
+        "{:?}",
+        report.warnings
+    );
+    assert!(
+        !report
+            .violations
+            .iter()
+            .any(|v| v.message.contains("home page"))
     );
     assert_eq!(
         report.seed_errors.len(),
@@ -254,8 +280,8 @@ fn govern_1_1_maps_to_its_iso_42001_clauses_and_controls() {
 
 #[test]
 fn derived_mappings_follow_the_weakest_link_with_their_path() {
-    // AI Verify 12.1 equals GOVERN 1.6 (verbatim text); GOVERN 1.6 relates to ISO 42001 controls,
-    // so AI Verify 12.1 reaches ISO 42001 through a derived, explained, weaker mapping.
+    // AI Verify 12.1 is a subset of GOVERN 1.6 (its text, narrowed); GOVERN 1.6 relates to ISO 42001
+    // controls, so AI Verify 12.1 reaches ISO 42001 through a derived, explained, weaker mapping.
     let rows = saved(
         "mapped-to",
         &[(

@@ -3,49 +3,23 @@
 
 mod common;
 
-use common::{client, fixtures, shipped};
+use common::{bindings, client, count_of, fixtures, shipped, value};
 use crosswalk::config::Config;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Runs a SPARQL SELECT and returns the JSON bindings.
 fn select(query: &str) -> Vec<Value> {
-    let response = client()
-        .get(shipped().url("/sparql"))
-        .query(&[("query", query)])
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    let body: Value = response.json().unwrap();
-    body["results"]["bindings"].as_array().unwrap().clone()
+    bindings(&shipped().sparql(query))
 }
 
 fn count(query: &str) -> u64 {
-    select(query)[0]["n"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    count_of(&select(query))
 }
 
 /// Runs a saved query and returns its JSON bindings.
 fn saved(name: &str, params: &[(&str, &str)]) -> Vec<Value> {
-    let response = client()
-        .get(shipped().url(&format!("/api/queries/{name}")))
-        .query(params)
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .unwrap();
-    let status = response.status();
-    let text = response.text().unwrap();
-    assert_eq!(status, StatusCode::OK, "{name}: {text}");
-    let body: Value = serde_json::from_str(&text).unwrap();
-    body["results"]["bindings"].as_array().unwrap().clone()
-}
-
-fn value<'a>(row: &'a Value, var: &str) -> &'a str {
-    row[var]["value"].as_str().unwrap_or("")
+    shipped().saved(name, params)
 }
 
 fn provisions(instrument: &str, kind: &str) -> u64 {

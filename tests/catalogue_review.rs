@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{TestServer, client};
+use common::{TestServer, bindings, count_of, value};
 use crosswalk::config::Config;
-use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -25,33 +24,12 @@ fn server() -> &'static TestServer {
     SERVER.get_or_init(|| TestServer::start_searchable(|_| {}))
 }
 
-fn get_json(path: &str, params: &[(&str, &str)], accept: &str) -> Value {
-    let response = client()
-        .get(server().url(path))
-        .query(params)
-        .header("accept", accept)
-        .send()
-        .unwrap();
-    let status = response.status();
-    let text = response.text().unwrap();
-    assert_eq!(status, StatusCode::OK, "{path} {params:?}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn bindings(body: Value) -> Vec<Value> {
-    body["results"]["bindings"].as_array().unwrap().clone()
-}
-
 fn sparql(query: &str) -> Value {
-    get_json(
-        "/sparql",
-        &[("query", &format!("{PREFIXES}{query}"))],
-        "application/sparql-results+json",
-    )
+    server().sparql(&format!("{PREFIXES}{query}"))
 }
 
 fn select(query: &str) -> Vec<Value> {
-    bindings(sparql(query))
+    bindings(&sparql(query))
 }
 
 fn ask(query: &str) -> bool {
@@ -59,23 +37,11 @@ fn ask(query: &str) -> bool {
 }
 
 fn count(query: &str) -> u64 {
-    select(query)[0]["n"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    count_of(&select(query))
 }
 
 fn saved(name: &str, params: &[(&str, &str)]) -> Vec<Value> {
-    bindings(get_json(
-        &format!("/api/queries/{name}"),
-        params,
-        "application/sparql-results+json",
-    ))
-}
-
-fn value<'a>(row: &'a Value, var: &str) -> &'a str {
-    row[var]["value"].as_str().unwrap_or("")
+    server().saved(name, params)
 }
 
 fn find<'a>(rows: &'a [Value], var: &str, suffix: &str) -> Option<&'a Value> {
@@ -621,7 +587,7 @@ fn every_new_instrument_has_its_facts_and_is_found_in_its_jurisdiction() {
             "{}: {facts:?}",
             new.slug
         );
-        let response = get_json(
+        let response = server().get_json(
             "/api/search",
             &[
                 ("q", new.search),

@@ -238,10 +238,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             for v in &report.violations {
                 println!("VIOLATION  [{}] {}  {}", v.check, v.node, v.message);
             }
+            for w in &report.warnings {
+                println!("WARNING  [{}] {}  {}", w.check, w.node, w.message);
+            }
             println!(
-                "{} checks, {} violations, {} unparseable files",
+                "{} checks, {} violations, {} warnings, {} unparseable files",
                 report.checks_run,
                 report.violations.len(),
+                report.warnings.len(),
                 report.seed_errors.len()
             );
             Ok(if report.passed() {

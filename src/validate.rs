@@ -1,7 +1,9 @@
 //! Constraint checks: every `queries/checks/*.rq` is a SELECT returning `?node` and `?message`
 //! for each violation (the SPARQL form of `ontology/shapes.ttl`). `crosswalk validate` runs them
 //! over an in-memory graph built from the ontology and seed files, so it needs no running server
-//! and never touches the store.
+//! and never touches the store. A check whose file name starts with `warn-` reports warnings:
+//! listed with their node, but they do not fail validation (debts to pay down, such as sources
+//! that name only a home page).
 
 use crate::graph::{Graph, GraphError, SeedReport, load_seed_dirs};
 use oxigraph::model::Term;
@@ -30,6 +32,8 @@ pub struct Report {
     pub checks_run: usize,
     pub seed_errors: Vec<(String, String)>,
     pub violations: Vec<Violation>,
+    /// Findings of `warn-*` checks; they do not make [`Report::passed`] false.
+    pub warnings: Vec<Violation>,
 }
 
 impl Report {
@@ -37,6 +41,9 @@ impl Report {
         self.violations.is_empty() && self.seed_errors.is_empty()
     }
 }
+
+/// File-name prefix of checks whose findings are warnings, not violations.
+const WARNING_PREFIX: &str = "warn-";
 
 /// Loads `roots` into a fresh in-memory graph and runs the checks in `checks_dir`.
 pub fn validate_files(roots: &[(&str, &Path)], checks_dir: &Path) -> Result<Report, ValidateError> {
@@ -62,8 +69,13 @@ pub fn run_checks(graph: &Graph, checks_dir: &Path) -> Result<Report, ValidateEr
         })?;
         let rows = graph.select(&format!("check {name}"), &text, [])?;
         report.checks_run += 1;
+        let findings = if name.starts_with(WARNING_PREFIX) {
+            &mut report.warnings
+        } else {
+            &mut report.violations
+        };
         for row in rows {
-            report.violations.push(Violation {
+            findings.push(Violation {
                 check: name.clone(),
                 node: row.get("node").map(display).unwrap_or_default(),
                 message: row

@@ -66,6 +66,53 @@ impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// GETs `path` with `params` as JSON (`accept`), asserting 200 with the body in the message.
+    pub fn get_json(&self, path: &str, params: &[(&str, &str)], accept: &str) -> serde_json::Value {
+        let response = client()
+            .get(self.url(path))
+            .query(params)
+            .header("accept", accept)
+            .send()
+            .unwrap();
+        let status = response.status();
+        let text = response.text().unwrap();
+        assert_eq!(status.as_u16(), 200, "{path} {params:?}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Runs a SPARQL query through `/sparql` and returns the JSON results.
+    pub fn sparql(&self, query: &str) -> serde_json::Value {
+        self.get_json(
+            "/sparql",
+            &[("query", query)],
+            "application/sparql-results+json",
+        )
+    }
+
+    /// Runs a saved query through `/api/queries/{name}` and returns its JSON bindings.
+    pub fn saved(&self, name: &str, params: &[(&str, &str)]) -> Vec<serde_json::Value> {
+        bindings(&self.get_json(
+            &format!("/api/queries/{name}"),
+            params,
+            "application/sparql-results+json",
+        ))
+    }
+}
+
+/// The bindings of a SPARQL JSON result.
+pub fn bindings(results: &serde_json::Value) -> Vec<serde_json::Value> {
+    results["results"]["bindings"].as_array().unwrap().clone()
+}
+
+/// The lexical value of `var` in a JSON result row ("" when unbound).
+pub fn value<'a>(row: &'a serde_json::Value, var: &str) -> &'a str {
+    row[var]["value"].as_str().unwrap_or("")
+}
+
+/// The integer bound to `?n` in the first row (COUNT queries).
+pub fn count_of(rows: &[serde_json::Value]) -> u64 {
+    value(&rows[0], "n").parse().unwrap()
 }
 
 /// One server with the shipped seeds, shared by every test in a test binary.

@@ -10,16 +10,18 @@
 //! The derived graph is replaced only when its content hash changes, so an unchanged catalogue
 //! does not bump the graph revision.
 
+use super::feed::{Consumer, ConsumerError};
 use super::{Graph, GraphError, names};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Term, Triple};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const DIRECT_MAPPINGS: &str = include_str!("../../queries/derive/direct-mappings.rq");
 const SUBCLASS_TYPES: &str = include_str!("../../queries/derive/subclass-types.rq");
-const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
+/// Attempts at a refresh when other writes keep landing between its reads and its write.
+const ATTEMPTS: usize = 8;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DeriveReport {
@@ -28,6 +30,8 @@ pub struct DeriveReport {
     pub triples: usize,
     /// False when the derived graph already had exactly this content.
     pub changed: bool,
+    /// The graph revision the derived graph reflects after this refresh.
+    pub revision: u64,
 }
 
 /// Relationship kinds, ordered from weakest to strongest for the weakest-link rule.
@@ -44,7 +48,7 @@ enum Rel {
 
 impl Rel {
     fn from_iri(iri: &str) -> Option<Self> {
-        Some(match iri.strip_prefix(names::CW)? {
+        Some(match names::cw_local(iri)? {
             "equal" => Self::Equal,
             "subsetOf" => Self::SubsetOf,
             "supersetOf" => Self::SupersetOf,
@@ -130,7 +134,7 @@ struct Edge {
 }
 
 fn evidence_rank(iri: Option<&str>) -> u8 {
-    match iri.and_then(|i| i.strip_prefix(names::CW)) {
+    match iri.and_then(names::cw_local) {
         Some("V1") => 2,
         Some("V2") => 1,
         _ => 0,
@@ -146,7 +150,35 @@ fn evidence_iri(rank: u8) -> NamedNode {
 }
 
 /// Recomputes the derived graph. Blocking.
+///
+/// The derived content is computed from reads taken outside the write transaction, so it is
+/// written only if the graph is still at the revision those reads saw ([`Graph::write_at`]);
+/// otherwise it is computed again. Two overlapping refreshes therefore cannot leave the older
+/// one's result behind.
 pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
+    let mut attempt = 0;
+    loop {
+        let read_at = graph.revision();
+        let (mut report, write) = compute(graph)?;
+        if !report.changed {
+            report.revision = read_at;
+            return Ok(report);
+        }
+        match graph.write_at(read_at, write) {
+            Ok(revision) => {
+                report.revision = revision;
+                return Ok(report);
+            }
+            Err(GraphError::Moved { .. }) if attempt + 1 < ATTEMPTS => attempt += 1,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+type Write = Box<dyn FnOnce(&mut oxigraph::store::Transaction<'_>) -> Result<(), GraphError>>;
+
+/// The derived graph for the current state, and the write that stores it when it differs.
+fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
     let rows = graph.select("derive: direct mappings", DIRECT_MAPPINGS, [])?;
     let text = |row: &oxigraph::sparql::QuerySolution, var: &str| match row.get(var) {
         Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
@@ -263,11 +295,7 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
         }
     }
     for (from, predicate, to) in &skos {
-        triples.insert(Triple::new(
-            node(from),
-            node(&format!("{SKOS}{predicate}")),
-            node(to),
-        ));
+        triples.insert(Triple::new(node(from), names::skos(predicate), node(to)));
     }
     for ((a, c), (rel, first, second)) in &best {
         let id = {
@@ -303,12 +331,12 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
         );
         add(names::cw("hops"), Literal::from(2_i64).into(), &mut triples);
         add(
-            node(PROV_DERIVED),
+            names::prov("wasDerivedFrom"),
             node(&first.mapping).into(),
             &mut triples,
         );
         add(
-            node(PROV_DERIVED),
+            names::prov("wasDerivedFrom"),
             node(&second.mapping).into(),
             &mut triples,
         );
@@ -339,11 +367,7 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
                 &mut triples,
             );
         }
-        triples.insert(Triple::new(
-            node(a),
-            node(&format!("{SKOS}{}", rel.skos_match())),
-            node(c),
-        ));
+        triples.insert(Triple::new(node(a), names::skos(rel.skos_match()), node(c)));
     }
 
     // Compare by a hash of the sorted N-Triples lines rather than by reading the graph back:
@@ -353,22 +377,58 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
     let digest = super::seeds::hex(&Sha256::digest(lines.join("\n").as_bytes()));
     let changed =
         super::seeds::known_hashes(graph)?.get(names::DERIVED_GRAPH.as_str()) != Some(&digest);
-    if changed {
-        graph.write(|t| {
-            t.clear_graph(names::DERIVED_GRAPH)?;
-            for triple in &triples {
-                t.insert(triple.as_ref().in_graph(names::DERIVED_GRAPH));
-            }
-            super::seeds::set_hash(t, names::DERIVED_GRAPH, Some(&digest));
-            Ok::<_, GraphError>(())
-        })?;
-    }
-    Ok(DeriveReport {
+    let report = DeriveReport {
         direct_mappings,
         derived_mappings: best.len(),
         triples: triples.len(),
         changed,
-    })
+        revision: 0,
+    };
+    let write: Write = Box::new(move |t| {
+        t.clear_graph(names::DERIVED_GRAPH)?;
+        for triple in &triples {
+            t.insert(triple.as_ref().in_graph(names::DERIVED_GRAPH));
+        }
+        super::seeds::set_hash(t, names::DERIVED_GRAPH, Some(&digest));
+        Ok(())
+    });
+    Ok((report, write))
+}
+
+/// The derived graph as a consumer of the change feed.
+///
+/// Its revision is kept in memory only: the derived graph is a function of the curated graphs,
+/// and recording the revision in the store would itself be a write (a new revision). A process
+/// therefore recomputes it once at start, and again after every write; the refresh writes only
+/// when the content changed.
+#[derive(Default)]
+pub struct Derived {
+    revision: AtomicU64,
+}
+
+impl Consumer for Derived {
+    fn name(&self) -> &'static str {
+        "derived"
+    }
+
+    fn revision(&self) -> u64 {
+        self.revision.load(Ordering::SeqCst)
+    }
+
+    fn catch_up(&self, graph: &Graph) -> Result<u64, ConsumerError> {
+        if self.revision() == graph.revision() && graph.revision() != 0 {
+            return Ok(self.revision());
+        }
+        let report = refresh(graph)?;
+        tracing::debug!(
+            revision = report.revision,
+            derived = report.derived_mappings,
+            changed = report.changed,
+            "derived graph refreshed"
+        );
+        self.revision.store(report.revision, Ordering::SeqCst);
+        Ok(report.revision)
+    }
 }
 
 fn short(iri: &str) -> String {

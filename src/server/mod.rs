@@ -7,35 +7,41 @@
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
 //! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
-//! | `GET /api/sources` | tracked sources and their last crawl outcome |
-//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
-//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
+//! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
+//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token (`sources`) |
+//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token (`crawl`) |
 //!
-//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`) and runs the
-//! crawl schedules (`crate::schedule`) on the caller's runtime unless `crawl.schedule` is off.
+//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`), and runs the
+//! graph's change-feed watcher and the crawl schedules (`crate::schedule`) on the caller's
+//! runtime. Module errors become statuses in `error`.
 
 mod api;
 mod auth;
-pub mod error;
+mod crawl;
+mod error;
 mod metrics;
 mod search;
+mod sources;
 mod sparql;
 mod stream;
+#[cfg(test)]
+mod tests;
 mod threads;
-mod tracking;
 
-pub use metrics::Metrics;
 use threads::Threads;
 
 use crate::config::Config;
 use crate::crawl::Crawler;
+use crate::downstream::Downstream;
 use crate::graph::Graph;
+use crate::graph::feed::ChangeFeed;
 use crate::index::SearchIndex;
 use crate::index::service::{SearchService, service_iri};
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
 use axum::routing::{delete, get, post};
+use metrics::Metrics;
 use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
@@ -63,30 +69,32 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The fields behind [`AppState`].
-#[derive(Clone)]
+/// The fields behind [`AppState`]; handlers in `server::*` read them directly.
 pub struct Shared {
-    pub config: Arc<Config>,
-    pub engine: Engine,
-    pub saved: Arc<SavedQueries>,
-    pub metrics: Arc<Metrics>,
+    config: Arc<Config>,
+    engine: Engine,
+    saved: Arc<SavedQueries>,
+    metrics: Arc<Metrics>,
     /// Bounds concurrent query evaluations (each runs on its own blocking thread).
-    pub query_slots: Arc<tokio::sync::Semaphore>,
-    /// Full-text search; `None` until [`AppState::with_search`].
-    pub search: Option<SearchIndex>,
+    query_slots: Arc<tokio::sync::Semaphore>,
+    /// The graph's change feed and the search index on it.
+    downstream: Downstream,
     /// None when the ops database could not be opened (logged at start; crawl routes answer 503).
-    pub crawler: Option<Arc<Crawler>>,
+    crawler: Option<Arc<Crawler>>,
     /// Set by [`serve`] once the crawl schedules run.
-    pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
+    scheduler: OnceLock<Arc<crate::schedule::Scheduler>>,
 }
 
 impl AppState {
-    pub fn new(config: Config, graph: Graph, saved: SavedQueries) -> Self {
+    /// The state of a server over `downstream`'s graph, with `/api/search` and the
+    /// `SERVICE cw:search` bridge when it has a search index.
+    pub fn new(config: Config, downstream: Downstream, saved: SavedQueries) -> Self {
         let limits = Limits {
             timeout: config.query_timeout(),
             max_rows: config.sparql.max_rows,
             max_query_bytes: config.sparql.max_query_bytes,
         };
+        let graph = downstream.graph().clone();
         let crawler = match Crawler::new(graph.clone(), &config) {
             Ok(crawler) => Some(Arc::new(crawler)),
             Err(error) => {
@@ -94,55 +102,47 @@ impl AppState {
                 None
             }
         };
+        let mut engine = Engine::new(graph, limits);
+        if let Some(index) = downstream.index() {
+            let handler = SearchService::new(index.clone());
+            let iri = service_iri();
+            engine =
+                engine.with_hook(move |evaluator| evaluator.with_service_handler(iri, handler));
+        }
         Self(Arc::new(Shared {
             crawler,
-            scheduler: Arc::new(OnceLock::new()),
-            engine: Engine::new(graph, limits),
+            scheduler: OnceLock::new(),
+            engine,
             query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
             saved: Arc::new(saved),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
-            search: None,
+            downstream,
         }))
     }
 
-    /// Enables `/api/search` and the `SERVICE cw:search` SPARQL bridge on `index`; [`serve`]
-    /// then keeps the index in step with the graph.
-    pub fn with_search(self, index: SearchIndex) -> Self {
-        let mut shared = Arc::unwrap_or_clone(self.0);
-        let handler = SearchService::new(index.clone());
-        let iri = service_iri();
-        shared.engine = shared
-            .engine
-            .with_hook(move |evaluator| evaluator.with_service_handler(iri, handler));
-        shared.search = Some(index);
-        Self(Arc::new(shared))
-    }
-
-    pub fn graph(&self) -> &Graph {
+    pub(crate) fn graph(&self) -> &Graph {
         self.engine.graph()
     }
 
-    /// Called after a write through the API is committed, before it is acknowledged, so that
-    /// derived state is consistent with what the client was told.
-    pub async fn after_graph_change(&self, revision: u64) {
-        let graph = self.graph().clone();
-        match tokio::task::spawn_blocking(move || crate::graph::derive::refresh(&graph)).await {
-            Ok(Ok(report)) => {
-                tracing::info!(revision, derived = report.derived_mappings, "graph changed")
-            }
-            Ok(Err(error)) => tracing::error!(%error, "refreshing derived mappings failed"),
-            Err(error) => tracing::error!(%error, "derive task panicked"),
-        }
-        // The search index must reflect the write (and the derived refresh) before the client
-        // hears of it.
-        if let Some(index) = self.search.clone() {
-            let graph = self.graph().clone();
-            match tokio::task::spawn_blocking(move || index.sync(&graph)).await {
-                Ok(Ok(indexed)) => tracing::debug!(revision, indexed, "search index synced"),
-                Ok(Err(error)) => tracing::error!(%error, "search index sync failed"),
-                Err(error) => tracing::error!(%error, "search index task panicked"),
-            }
+    pub(crate) fn feed(&self) -> &ChangeFeed {
+        self.downstream.feed()
+    }
+
+    pub(crate) fn search(&self) -> Option<&SearchIndex> {
+        self.downstream.index()
+    }
+
+    pub(crate) fn crawler(&self) -> Option<&Arc<Crawler>> {
+        self.crawler.as_ref()
+    }
+
+    /// Brings everything downstream of the graph up to date after a write, before the write is
+    /// acknowledged: what a client was told is done is then searchable and scheduled. A failure
+    /// is logged (the write itself stands; the watcher or the next start retries).
+    pub(crate) async fn settle(&self) {
+        if let Err(error) = self.feed().settle().await {
+            tracing::error!(%error, "bringing derived stores up to date after a write");
         }
     }
 }
@@ -154,14 +154,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
-        .route(
-            "/api/sources",
-            get(tracking::list_sources).post(tracking::add_source),
-        )
-        .route("/api/sources/{id}", delete(tracking::remove_source))
-        .route("/api/sources/{id}/pause", post(tracking::pause_source))
-        .route("/api/sources/{id}/resume", post(tracking::resume_source))
-        .route("/api/crawl", post(tracking::crawl))
+        .route("/api/sources", get(sources::list).post(sources::add))
+        .route("/api/sources/{id}", delete(sources::remove))
+        .route("/api/sources/{id}/pause", post(sources::pause))
+        .route("/api/sources/{id}/resume", post(sources::resume))
+        .route("/api/crawl", post(crawl::crawl))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {
@@ -176,22 +173,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on `listener` until Ctrl-C / SIGTERM.
+/// Serves on `listener` until Ctrl-C / SIGTERM, keeping everything downstream of the graph in
+/// step with it and running the crawl schedules (unless `crawl.schedule` is off).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
-    let _index_watch = state
-        .search
-        .as_ref()
-        .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
+    // Any write (a crawl, an update) reaches the derived stores through this watcher; handlers
+    // that acknowledge writes also settle the feed themselves before answering.
+    let _watch = state.feed().watch();
     start_schedules(&state).await;
-    // This runtime keeps the schedules and the index watcher; requests go to the HTTP threads.
+    // This runtime keeps the schedules and the watcher; requests go to the HTTP threads.
     let count = state.config.http_threads;
-    let threads = Threads::start(router(state), listener, count)?;
+    let threads = Threads::start(router(state.clone()), listener, count)?;
     shutdown_signal().await;
     threads.stop().await;
+    if let Some(scheduler) = state.scheduler.get() {
+        scheduler.shutdown().await;
+    }
     Ok(())
 }
 
-/// Starts the crawl schedules when enabled; a failure is logged, the server still serves.
+/// Starts the crawl schedules when enabled and puts them on the change feed; a failure is
+/// logged, the server still serves.
 async fn start_schedules(state: &AppState) {
     let Some(crawler) = state.crawler.clone() else {
         return;
@@ -200,18 +201,11 @@ async fn start_schedules(state: &AppState) {
         tracing::info!("crawl schedules off (crawl.schedule = false)");
         return;
     }
-    let for_reports = state.clone();
-    let on_report: crate::schedule::OnReport = Arc::new(move |report| {
-        let state = for_reports.clone();
-        Box::pin(async move {
-            if let Some(revision) = report.revision {
-                state.after_graph_change(revision).await;
-            }
-        })
-    });
-    match crate::schedule::Scheduler::start(crawler, on_report).await {
+    match crate::schedule::Scheduler::start(state.graph().clone(), crawler).await {
         Ok(scheduler) => {
-            let _ = state.scheduler.set(Arc::new(scheduler));
+            let scheduler = Arc::new(scheduler);
+            state.downstream.add_schedules(scheduler.clone());
+            let _ = state.scheduler.set(scheduler);
         }
         Err(error) => tracing::error!(%error, "crawl schedules not started"),
     }
@@ -225,15 +219,6 @@ pub async fn bind(config: &Config) -> Result<tokio::net::TcpListener, ServeError
             addr: config.bind,
             source,
         })
-}
-
-/// Stops the index watcher when the server stops.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 async fn shutdown_signal() {

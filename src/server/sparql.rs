@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::{AppState, auth, stream};
+use crate::graph::names;
 use crate::sparql::DatasetRequest;
 use crate::sparql::format::{self, OutputFormat, QueryForm};
 use axum::body::Bytes;
@@ -162,14 +163,12 @@ pub async fn update(
         }
     };
     let engine = state.engine.clone();
-    let revision = tokio::task::spawn_blocking(move || engine.update(&text))
+    tokio::task::spawn_blocking(move || engine.update(&text))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    state.after_graph_change(revision).await;
+    state.settle().await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
 
 /// A SPARQL 1.1 Service Description of this endpoint, in the negotiated RDF format.
 fn service_description(
@@ -190,7 +189,7 @@ fn service_description(
     let endpoint = NamedNode::new(format!("http://{host}/sparql"))
         .unwrap_or_else(|_| NamedNode::new_unchecked("http://localhost/sparql"));
     let service = BlankNode::default();
-    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
+    let sd = |local: &str| NamedNode::new_unchecked(format!("{}{local}", names::SD));
     let rdf_type = NamedNode::new_unchecked("http://www.w3.org/1999/02/22-rdf-syntax-ns#type");
     let mut triples = vec![
         Triple::new(service.clone(), rdf_type, sd("Service")),
@@ -233,7 +232,7 @@ fn service_description(
         ));
     }
     let mut writer = RdfSerializer::from_format(format)
-        .with_prefix("sd", SD)
+        .with_prefix("sd", names::SD)
         .expect("valid prefix")
         .for_writer(Vec::new());
     for triple in &triples {

@@ -43,8 +43,9 @@ pub const PREFIXES: &[(&str, &str)] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum SparqlError {
+    /// The parser's own message (line, column, what was expected), for the client.
     #[error("{0}")]
-    Syntax(String),
+    Syntax(#[from] spargebra::SparqlSyntaxError),
     #[error("invalid dataset IRI {iri:?}: {message}")]
     Dataset { iri: String, message: String },
     #[error("query text is {size} bytes; the limit is {limit}")]
@@ -56,9 +57,11 @@ pub enum SparqlError {
     #[error("{0}")]
     ServiceInput(String),
     #[error("query evaluation failed: {0}")]
-    Evaluation(String),
+    Evaluation(#[source] oxigraph::sparql::QueryEvaluationError),
+    #[error("the query's result form does not fit the requested output format")]
+    FormMismatch,
     #[error("update failed: {0}")]
-    Update(String),
+    Update(#[source] oxigraph::sparql::UpdateEvaluationError),
     #[error("writing results failed: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -312,12 +315,7 @@ impl Engine {
     /// query's own FROM clauses, else the union of all named graphs as the default graph.
     pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
         self.check_size(text)?;
-        let query = self
-            .0
-            .parser
-            .clone()
-            .parse_query(text)
-            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        let query = self.0.parser.clone().parse_query(text)?;
         let form = match &query {
             spargebra::Query::Select { .. } => QueryForm::Select,
             spargebra::Query::Ask { .. } => QueryForm::Ask,
@@ -383,8 +381,10 @@ impl Engine {
         );
         let guard = deadline::watch(token, self.0.limits.timeout);
         let timeout = self.0.limits.timeout;
-        let results = query
-            .on_store(self.0.graph.store())
+        let results = self
+            .0
+            .graph
+            .bind(query)
             .execute()
             .map_err(|e| run::evaluation(e, timeout))?;
         Run::start(results, format, out, self.0.limits.max_rows, timeout, guard)
@@ -393,23 +393,11 @@ impl Engine {
     /// Applies a SPARQL update in one transaction (bumping the graph revision). Blocking.
     pub fn update(&self, text: &str) -> Result<u64, SparqlError> {
         self.check_size(text)?;
-        let update = self
-            .0
-            .parser
-            .clone()
-            .parse_update(text)
-            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        let update = self.0.parser.clone().parse_update(text)?;
         let evaluator = self.0.evaluator.clone();
-        self.0.graph.write(|t| {
-            t.update_opt(update, evaluator)
-                .map_err(|e| SparqlError::Update(e.to_string()))
-        })
-    }
-}
-
-impl From<oxigraph::store::StorageError> for SparqlError {
-    fn from(e: oxigraph::store::StorageError) -> Self {
-        Self::Graph(GraphError::Storage(e))
+        self.0
+            .graph
+            .write(|t| t.update_opt(update, evaluator).map_err(SparqlError::Update))
     }
 }
 

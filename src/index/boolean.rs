@@ -66,8 +66,8 @@ pub(super) fn query(ctx: &Context<'_>, q: &str) -> Result<Option<Parsed>, IndexE
     }
     let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
     let mut fuzzy: Vec<Box<dyn Query>> = Vec::new();
-    for word in bare_words(&rest) {
-        for correction in typo::corrections(ctx, &word)? {
+    for word in bare_words(&rest).iter().take(8) {
+        for correction in typo::corrections(ctx, word)? {
             fuzzy.extend(parser.parse_query(&correction).ok());
         }
     }

@@ -3,10 +3,10 @@
 //! | part of the query | matched by | adds |
 //! |---|---|---|
 //! | content word, label or phrase (required) | its words in any field (BM25) | 4 + BM25 share |
-//! | the same, for a rare word | a spelling one or two edits away | 2 + BM25 share (if no exact match) |
+//! | the same, for a rare word | its corrections, one or two edits away ([`super::typo`]) | 2 + BM25 share (if no exact match) |
 //! | a theme or role label | the tag | 1 |
 //! | the same | the theme's or role's other labels, any language | BM25 share (if no text match) |
-//! | filler, jurisdiction or role words (optional) | their words | BM25 share only |
+//! | filler and jurisdiction words (optional) | their words | BM25 share only |
 //! | a reference ("Art. 12") | the provision with that reference key | above everything else |
 //!
 //! BM25 shares are squashed into a fraction and divided among the parts, so the whole part of a
@@ -36,6 +36,8 @@ const TYPO_TIER: f32 = 2.0;
 const TAG_TIER: f32 = 1.0;
 /// The most subsets of the words relaxation counts before it drops the most common greedily.
 const RELAX_BUDGET: usize = 24;
+/// The most words of one query corrected for typos (each correction walks the dictionary).
+const TYPO_WORDS: usize = 8;
 
 /// A plain query ready to run, and what relaxation needs to rebuild it.
 pub(super) struct Planned {
@@ -66,9 +68,13 @@ pub(super) fn plan(
     let parts = (required.len() + optional.len()).max(1);
     let scale = 1.0 / parts as f32;
     let parser = text_parser(ctx, true);
+    let mut typos = TYPO_WORDS;
     let required = required
         .iter()
-        .map(|c| Ok((required_query(ctx, &parser, c, scale)?, c.display.clone())))
+        .map(|c| {
+            let query = required_query(ctx, &parser, c, scale, &mut typos)?;
+            Ok((query, c.display.clone()))
+        })
         .collect::<Result<Vec<_>, IndexError>>()?;
     let optional = optional
         .iter()
@@ -211,6 +217,7 @@ fn required_query(
     parser: &QueryParser,
     concept: &Concept,
     scale: f32,
+    typos: &mut usize,
 ) -> Result<Option<Box<dyn Query>>, IndexError> {
     let mut best: Vec<Box<dyn Query>> = Vec::new();
     if let Some(text) = text_query(ctx, parser, &concept.text) {
@@ -218,8 +225,13 @@ fn required_query(
     }
     if let (Text::Words(words), true) = (&concept.text, concept.typo)
         && words.len() == 1
+        && *typos > 0
     {
-        let corrected: Vec<Box<dyn Query>> = typo::corrections(ctx, &words[0])?
+        let corrections = typo::corrections(ctx, &words[0])?;
+        if !corrections.is_empty() {
+            *typos -= 1;
+        }
+        let corrected: Vec<Box<dyn Query>> = corrections
             .into_iter()
             .filter_map(|c| text_query(ctx, parser, &Text::Words(vec![c])))
             .collect();

@@ -46,6 +46,25 @@ fn iris(response: &Value) -> Vec<String> {
         .collect()
 }
 
+/// True when every hit of a response is in `jurisdiction`.
+fn all_in(response: &Value, jurisdiction: &str) -> bool {
+    response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["jurisdiction"] == jurisdiction)
+}
+
+/// The first value understood in a response's query for `facet`.
+fn understood_as<'a>(response: &'a Value, facet: &str) -> &'a Value {
+    response["understood"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["facet"] == facet)
+        .unwrap_or_else(|| panic!("nothing understood as {facet}: {response}"))
+}
+
 fn select(query: &str) -> Vec<serde_json::Map<String, Value>> {
     let response = client()
         .post(server().url("/sparql"))
@@ -75,13 +94,7 @@ fn watermark_in_singapore_ranks_mgf_genai_content_provenance_top_three() {
         format!("{ID}requirement/sg-mgf-genai/dim-7-content-provenance"),
     ];
     assert!(top.iter().any(|iri| wanted.contains(iri)), "{top:?}");
-    assert!(
-        response["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|h| h["jurisdiction"] == "SG")
-    );
+    assert!(all_in(&response, "SG"), "{response}");
     // The snippet highlights the stemmed match (watermarking ~ watermark).
     let dim7 = &response["hits"].as_array().unwrap()[0];
     assert!(
@@ -591,6 +604,36 @@ fn theme_expansion_ranks_text_matches_above_tag_only_matches() {
     assert_eq!(response["expansions"][0]["theme"], "content-provenance");
 }
 
+/// Expansion adds, never replaces: the words *and* the theme rank above the words alone, which
+/// rank above the theme alone.
+#[test]
+fn words_and_theme_rank_above_either_alone() {
+    let ranked = search(&[("q", "transparency"), ("limit", "100")]);
+    // Explicit syntax turns expansion off: the documents that have the word.
+    let words = search(&[("q", "+transparency"), ("limit", "100")]);
+    assert!(words["total"].as_u64().unwrap() < 100, "{words}");
+    let words = iris(&words);
+    // The documents tagged with the theme, and the theme's own page (the index tags it so).
+    let theme = format!("{ID}theme/transparency");
+    let mut tagged: Vec<String> = select(&format!("SELECT ?d WHERE {{ ?d cw:theme <{theme}> }}"))
+        .iter()
+        .map(|row| row["d"]["value"].as_str().unwrap().to_owned())
+        .collect();
+    tagged.push(theme);
+    // 3: words and theme, 2: words only, 1: theme only.
+    let classes: Vec<u8> = iris(&ranked)
+        .iter()
+        .map(|iri| u8::from(words.contains(iri)) * 2 + u8::from(tagged.contains(iri)))
+        .collect();
+    for class in [3, 2, 1] {
+        assert!(classes.contains(&class), "no class {class}: {classes:?}");
+    }
+    assert!(
+        classes.windows(2).all(|w| w[0] >= w[1]),
+        "out of order: {classes:?}"
+    );
+}
+
 #[test]
 fn role_theme_and_jurisdiction_are_understood_and_shown() {
     let response = search(&[("q", "deployer obligations on watermarking in Singapore")]);
@@ -618,21 +661,10 @@ fn role_theme_and_jurisdiction_are_understood_and_shown() {
             "{wanted:?} not in {understood:?}"
         );
     }
-    let singapore = response["understood"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["facet"] == "jurisdiction")
-        .unwrap();
+    let singapore = understood_as(&response, "jurisdiction");
     assert_eq!(singapore["from"], "Singapore");
     assert_eq!(singapore["label"], "Singapore");
-    assert!(
-        response["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|h| h["jurisdiction"] == "SG")
-    );
+    assert!(all_in(&response, "SG"), "{response}");
     let top: Vec<String> = iris(&response).into_iter().take(2).collect();
     assert!(
         top.contains(&format!(
@@ -658,13 +690,7 @@ fn dates_in_the_query_are_bounds_and_never_empty_the_result() {
         ("q", "prohibited practices from February 2025"),
         ("limit", "100"),
     ]);
-    let from = &understood["understood"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["facet"] == "from")
-        .unwrap_or_else(|| panic!("{understood}"))
-        .clone();
+    let from = understood_as(&understood, "from");
     assert_eq!(
         (&from["value"], &from["from"], &from["applied"]),
         (
@@ -681,13 +707,7 @@ fn dates_in_the_query_are_bounds_and_never_empty_the_result() {
     assert_eq!(understood["total"], explicit["total"]);
     // A jurisdiction that leaves nothing is offered instead of applied.
     let response = search(&[("q", "hallucination in Malaysia")]);
-    let malaysia = response["understood"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["facet"] == "jurisdiction")
-        .unwrap()
-        .clone();
+    let malaysia = understood_as(&response, "jurisdiction");
     assert_eq!(
         (&malaysia["value"], &malaysia["applied"]),
         (&json!("MY"), &json!(false))

@@ -613,10 +613,7 @@ impl Corpus {
                 label("theme", "content-provenance", "watermark"),
                 label("theme", "content-provenance", "tanda air"),
             ])
-            .chain(JURISDICTIONS.iter().map(|j| VocabularyLabel {
-                code: true,
-                ..VocabularyLabel::new("jurisdiction", j, j, "", false)
-            }))
+            .chain(JURISDICTIONS.iter().map(|j| VocabularyLabel::code(j)))
             .collect()
     }
 }

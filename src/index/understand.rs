@@ -499,11 +499,9 @@ mod tests {
     use super::*;
 
     fn vocabulary() -> Vocabulary {
-        let mut sg = VocabularyLabel::new("jurisdiction", "SG", "SG", "", false);
-        sg.code = true;
         Vocabulary::new(
             &[
-                sg,
+                VocabularyLabel::code("SG"),
                 VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
                 VocabularyLabel::new("jurisdiction", "MY", "Malaysia", "en", true),
                 VocabularyLabel::new("role", "deployer", "Deployer", "en", true),

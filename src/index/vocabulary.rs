@@ -40,6 +40,14 @@ impl VocabularyLabel {
             code: false,
         }
     }
+
+    /// A jurisdiction's code (`SG`), read as the code in capitals or in lower case.
+    pub fn code(value: &str) -> Self {
+        Self {
+            code: true,
+            ..Self::new("jurisdiction", value, value, "", false)
+        }
+    }
 }
 
 /// A facet value a span of the query names.
@@ -190,14 +198,10 @@ mod tests {
     use super::*;
 
     fn vocabulary() -> Vocabulary {
-        let mut sg = VocabularyLabel::new("jurisdiction", "SG", "SG", "", false);
-        sg.code = true;
-        let mut us = VocabularyLabel::new("jurisdiction", "US", "US", "", false);
-        us.code = true;
         Vocabulary::new(
             &[
-                sg,
-                us,
+                VocabularyLabel::code("SG"),
+                VocabularyLabel::code("US"),
                 VocabularyLabel::new("jurisdiction", "SG", "Singapore", "en", true),
                 VocabularyLabel::new("jurisdiction", "US", "United States", "en", true),
                 VocabularyLabel::new("role", "deployer", "Deployer", "en", true),

@@ -54,7 +54,13 @@ impl TestServer {
             .unwrap();
         let listener = runtime.block_on(server::bind(&config)).expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(config.clone(), opened.downstream, saved);
+        // Queries run in worker processes, as in `crosswalk serve`.
+        let state = AppState::with_workers(
+            config.clone(),
+            opened.downstream,
+            saved,
+            env!("CARGO_BIN_EXE_crosswalk").into(),
+        );
         runtime.spawn(async move { server::serve(state, listener).await });
         Self {
             base,

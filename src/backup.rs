@@ -20,6 +20,9 @@
 //!
 //! Entry points: [`create`], [`restore`].
 
+// Without the on-disk store (the fuzz build) only [`exclusive`] and [`snapshot_files`] are used.
+#![cfg_attr(not(feature = "rocksdb"), allow(dead_code, unused_imports))]
+
 use crate::graph::{Graph, GraphError};
 use crate::opsdb::{OpsDb, OpsError};
 use serde::{Deserialize, Serialize};

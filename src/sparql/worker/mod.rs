@@ -60,6 +60,7 @@ impl Drop for ViewDir {
 
 /// The views the workers read, one per graph revision: a consumer of the change feed.
 pub struct QueryViews {
+    #[cfg_attr(not(feature = "rocksdb"), allow(dead_code))]
     root: PathBuf,
     current: Mutex<Option<Arc<ViewDir>>>,
     revision: AtomicU64,

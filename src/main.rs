@@ -285,11 +285,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 &policy,
             )
             .map_err(|e| e.to_string())?;
-            opened
-                .downstream
-                .feed()
-                .catch_up()
-                .map_err(|e| e.to_string())?;
+            opened.catch_up().map_err(|e| e.to_string())?;
             println!(
                 "{}{} fetch records deleted ({} kept), {} snapshot records, {} snapshot files ({} bytes)",
                 if dry_run { "dry run: " } else { "" },

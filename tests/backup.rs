@@ -14,17 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const TOKEN: &str = "backup-test-admin-token-0123456789";
 
 fn config(dir: &Path, name: &str, port: u16) -> PathBuf {
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &path,
-        format!(
-            "seeds_dir = {:?}\nbind = \"127.0.0.1:{port}\"\n[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\n[retention]\nenabled = false\n[backup]\ndir = {:?}\n",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed-seeds"),
-            dir.join("backups")
-        ),
-    )
-    .unwrap();
-    path
+    let settings = format!(
+        "[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\n[retention]\nenabled = false\n[backup]\ndir = {:?}\n",
+        dir.join("backups")
+    );
+    common::small_config(dir, name, port, &settings)
 }
 
 /// Quads per named graph, as the server answers.
@@ -114,14 +108,22 @@ fn a_backup_under_write_load_restores_to_an_equal_copy() {
     }
     let crawl = || {
         let response = server
-            .admin(TOKEN, "/api/crawl", "application/json", r#"{"all":true}"#.into())
+            .admin(
+                TOKEN,
+                "/api/crawl",
+                "application/json",
+                r#"{"all":true}"#.into(),
+            )
             .unwrap();
         assert!(response.status().is_success(), "{}", response.status());
     };
     crawl();
     site.set_page(fixture_web::fixture("regulation-v2.html"));
     crawl();
-    assert!(snapshot_names(&data).len() >= 4, "raw and text of three pages");
+    assert!(
+        snapshot_names(&data).len() >= 4,
+        "raw and text of three pages"
+    );
 
     // Updates keep landing while the backup is made.
     let acknowledged = Mutex::new(BTreeSet::new());
@@ -168,17 +170,8 @@ fn a_backup_under_write_load_restores_to_an_equal_copy() {
         String::from_utf8_lossy(&output.stderr)
     );
     let port_a = free_port();
-    let copy = ServeProcess::start(
-        &config(dir.path(), "restored-a", port_a),
-        &restored,
-        port_a,
-    );
-    let health: serde_json::Value = common::client()
-        .get(copy.url("/healthz"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let copy = ServeProcess::start(&config(dir.path(), "restored-a", port_a), &restored, port_a);
+    let health = copy.health();
     assert!(
         health["graph_revision"].as_u64().unwrap() >= manifest["revision"].as_u64().unwrap(),
         "{health} vs {manifest}"
@@ -202,11 +195,7 @@ fn a_backup_under_write_load_restores_to_an_equal_copy() {
         String::from_utf8_lossy(&output.stderr)
     );
     let port_b = free_port();
-    let copy = ServeProcess::start(
-        &config(dir.path(), "restored-b", port_b),
-        &restored,
-        port_b,
-    );
+    let copy = ServeProcess::start(&config(dir.path(), "restored-b", port_b), &restored, port_b);
     let original = quads_per_graph(&server);
     assert!(original.len() > 5, "{original:?}");
     assert_eq!(quads_per_graph(&copy), original);

@@ -31,7 +31,9 @@ const TOKEN: &str = "crash-test-admin-token-0123456789";
 const ROUNDS: usize = 50;
 const PREFIXES: &str = "PREFIX cw: <https://w3id.org/crosswalk/ontology#>\nPREFIX prov: <http://www.w3.org/ns/prov#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n";
 /// A word per page version, so the index can be asked for the version the graph holds.
-const WORDS: [&str; 7] = ["amber", "birch", "cedar", "dunes", "ember", "fjord", "grove"];
+const WORDS: [&str; 7] = [
+    "amber", "birch", "cedar", "dunes", "ember", "fjord", "grove",
+];
 
 /// The changing page's version `k`: a varying number of articles and a word of its own.
 fn version(k: usize) -> Vec<u8> {
@@ -131,7 +133,12 @@ impl Site {
 /// and the admin token.
 trait Run {
     fn query(&self, query: &str) -> Vec<BTreeMap<String, String>>;
-    fn post(&self, path: &str, content_type: &str, body: String) -> Option<reqwest::blocking::Response>;
+    fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Option<reqwest::blocking::Response>;
 }
 
 impl Run for ServeProcess {
@@ -139,7 +146,12 @@ impl Run for ServeProcess {
         self.select(&format!("{PREFIXES}{query}"))
     }
 
-    fn post(&self, path: &str, content_type: &str, body: String) -> Option<reqwest::blocking::Response> {
+    fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Option<reqwest::blocking::Response> {
         self.admin(TOKEN, path, content_type, body)
     }
 }
@@ -148,7 +160,8 @@ impl Run for ServeProcess {
 fn crawl_load(server: &ServeProcess, site: &Site, acked: &Mutex<Acknowledged>, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) {
         site.next_version();
-        let Some(response) = server.post("/api/crawl", "application/json", r#"{"all":true}"#.into())
+        let Some(response) =
+            server.post("/api/crawl", "application/json", r#"{"all":true}"#.into())
         else {
             return; // killed
         };
@@ -194,19 +207,20 @@ fn update_load(server: &ServeProcess, acked: &Mutex<Acknowledged>, stop: &Atomic
 fn consumers_agree(server: &ServeProcess) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let health: serde_json::Value = client()
-            .get(server.url("/healthz"))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        let health = server.health();
         let revision = health["graph_revision"].as_u64().unwrap();
         let consumers = health["consumers"].as_object().unwrap();
-        assert!(consumers.contains_key("index") && consumers.contains_key("views"), "{health}");
+        assert!(
+            consumers.contains_key("index") && consumers.contains_key("views"),
+            "{health}"
+        );
         if consumers.values().all(|r| r.as_u64() == Some(revision)) {
             return revision;
         }
-        assert!(Instant::now() < deadline, "consumers behind the graph: {health}");
+        assert!(
+            Instant::now() < deadline,
+            "consumers behind the graph: {health}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -224,7 +238,10 @@ fn acknowledged_fetches_are_recorded(server: &ServeProcess, acked: &Acknowledged
         .collect();
     for (source, n) in &acked.fetches {
         let found = recorded.get(source).copied().unwrap_or(0);
-        assert!(found >= *n, "{source}: {n} fetches acknowledged, {found} recorded");
+        assert!(
+            found >= *n,
+            "{source}: {n} fetches acknowledged, {found} recorded"
+        );
     }
 }
 
@@ -249,10 +266,14 @@ fn source_graphs_are_whole(server: &ServeProcess, site: &Site) {
         if snapshots.is_empty() {
             continue; // never crawled successfully yet
         }
-        assert_eq!(snapshots.len(), 1, "{source}: provisions from several snapshots {snapshots:?}");
-        let sha = snapshots[0].get("sha").unwrap_or_else(|| {
-            panic!("{source}: its snapshot has no fetch record")
-        });
+        assert_eq!(
+            snapshots.len(),
+            1,
+            "{source}: provisions from several snapshots {snapshots:?}"
+        );
+        let sha = snapshots[0]
+            .get("sha")
+            .unwrap_or_else(|| panic!("{source}: its snapshot has no fetch record"));
         let expected = pages
             .get(sha)
             .unwrap_or_else(|| panic!("{source}: snapshot {sha} is no page the site served"));
@@ -271,7 +292,10 @@ fn change_events_name_their_fetch(server: &ServeProcess) {
     let orphans = server.query(
         "SELECT ?e WHERE { GRAPH <https://w3id.org/crosswalk/graph/changes> { ?e a cw:ChangeEvent ; prov:wasGeneratedBy ?f } FILTER NOT EXISTS { GRAPH <https://w3id.org/crosswalk/graph/fetches> { ?f a cw:Fetch } } }",
     );
-    assert!(orphans.is_empty(), "change events without their fetch: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "change events without their fetch: {orphans:?}"
+    );
 }
 
 /// The index finds the changing page's current words, as the graph holds them.
@@ -301,27 +325,42 @@ fn index_matches_the_graph(server: &ServeProcess) {
     );
 }
 
+/// Everything a restart must find, given what was acknowledged before the kill.
+fn invariants_hold(server: &ServeProcess, acked: &Acknowledged, site: &Site) {
+    consumers_agree(server);
+    acknowledged_fetches_are_recorded(server, acked);
+    acknowledged_updates_are_there(server, acked);
+    source_graphs_are_whole(server, site);
+    change_events_name_their_fetch(server);
+    index_matches_the_graph(server);
+}
+
 #[test]
 fn killed_at_random_while_crawling_ingesting_and_indexing_loses_nothing_acknowledged() {
     let site = Site::start();
     let dir = common::data_dir();
     let port = free_port();
-    let config = dir.path().join("crosswalk.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "seeds_dir = {:?}\nbind = \"127.0.0.1:{port}\"\n[http]\nshutdown_grace_secs = 1\n[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\ntotal_timeout_secs = 10\n[retention]\nenabled = false\n",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed-seeds")
+    let config = common::small_config(
+        dir.path(),
+        "crosswalk",
+        port,
+        &format!(
+            "[http]\nshutdown_grace_secs = 1\n[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\ntotal_timeout_secs = 10\n[retention]\nenabled = false\n"
         ),
-    )
-    .unwrap();
+    );
     let data = dir.path().join("data");
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let started = Instant::now();
     let first = ServeProcess::start(&config, &data, port);
-    for (id, path) in [("changing", "/page"), ("fixed", "/garis-panduan"), ("surat", "/surat-edaran")] {
+    for (id, path) in [
+        ("changing", "/page"),
+        ("fixed", "/garis-panduan"),
+        ("surat", "/surat-edaran"),
+    ] {
         let body = serde_json::json!({"url": format!("{}{path}", site.base), "jurisdiction": "EU", "id": id});
-        let created = first.post("/api/sources", "application/json", body.to_string()).unwrap();
+        let created = first
+            .post("/api/sources", "application/json", body.to_string())
+            .unwrap();
         assert_eq!(created.status().as_u16(), 201);
     }
     first.kill();
@@ -330,15 +369,7 @@ fn killed_at_random_while_crawling_ingesting_and_indexing_loses_nothing_acknowle
         let before = Instant::now();
         let server = ServeProcess::start(&config, &data, port);
         restarts += before.elapsed();
-        {
-            let acked = acked.lock().unwrap();
-            consumers_agree(&server);
-            acknowledged_fetches_are_recorded(&server, &acked);
-            acknowledged_updates_are_there(&server, &acked);
-            source_graphs_are_whole(&server, &site);
-            change_events_name_their_fetch(&server);
-            index_matches_the_graph(&server);
-        }
+        invariants_hold(&server, &acked.lock().unwrap(), &site);
         // Work, then a kill at a random moment of it.
         let stop = AtomicBool::new(false);
         let server = &server;
@@ -349,23 +380,27 @@ fn killed_at_random_while_crawling_ingesting_and_indexing_loses_nothing_acknowle
             server.signal(rustix::process::Signal::KILL);
             stop.store(true, Ordering::SeqCst);
         });
+        let acked = acked.lock().unwrap();
         eprintln!(
             "round {round}: {} fetches and {} updates acknowledged so far",
-            acked.lock().unwrap().fetches.values().sum::<usize>(),
-            acked.lock().unwrap().markers.len()
+            acked.fetches.values().sum::<usize>(),
+            acked.markers.len()
         );
     }
     let last = ServeProcess::start(&config, &data, port);
     let acked = acked.lock().unwrap();
-    consumers_agree(&last);
-    acknowledged_fetches_are_recorded(&last, &acked);
-    acknowledged_updates_are_there(&last, &acked);
-    source_graphs_are_whole(&last, &site);
-    change_events_name_their_fetch(&last);
-    index_matches_the_graph(&last);
+    invariants_hold(&last, &acked, &site);
     // Something was acknowledged in most rounds, or the loop tested nothing.
-    assert!(acked.markers.len() > ROUNDS, "{} updates acknowledged", acked.markers.len());
-    assert!(acked.fetches.values().sum::<usize>() > ROUNDS, "{:?}", acked.fetches);
+    assert!(
+        acked.markers.len() > ROUNDS,
+        "{} updates acknowledged",
+        acked.markers.len()
+    );
+    assert!(
+        acked.fetches.values().sum::<usize>() > ROUNDS,
+        "{:?}",
+        acked.fetches
+    );
     eprintln!(
         "{ROUNDS} kills in {:.0?}, restarts {:.0?} in all",
         started.elapsed(),

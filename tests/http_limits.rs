@@ -359,16 +359,12 @@ fn overrunning_explosive_queries_from_one_client_do_not_stop_another_clients_que
 fn serve_process(settings: &str) -> (ServeProcess, tempfile::TempDir) {
     let dir = common::data_dir();
     let port = free_port();
-    let config = dir.path().join("crosswalk.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "seeds_dir = {:?}\nbind = \"127.0.0.1:{port}\"\n{settings}\n[crawl]\nschedule = false\n",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed-seeds")
-        ),
+    let settings = format!("{settings}\n[crawl]\nschedule = false\n");
+    let config = common::small_config(dir.path(), "crosswalk", port, &settings);
+    (
+        ServeProcess::start(&config, &dir.path().join("data"), port),
+        dir,
     )
-    .unwrap();
-    (ServeProcess::start(&config, &dir.path().join("data"), port), dir)
 }
 
 #[test]

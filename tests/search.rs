@@ -361,7 +361,10 @@ fn dates_filter_and_sort() {
         .into_iter()
         .filter_map(|row| {
             let doc = row.get("doc")?["value"].as_str()?.to_owned();
-            let date = row.get("date").and_then(|d| d["value"].as_str()).unwrap_or("");
+            let date = row
+                .get("date")
+                .and_then(|d| d["value"].as_str())
+                .unwrap_or("");
             Some((doc, date.chars().take(10).collect()))
         })
         .collect();

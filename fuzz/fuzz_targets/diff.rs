@@ -50,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (old, new) = text.split_once('\0').unwrap_or((&text, ""));
     let (old, new) = (provisions(old), provisions(new));
-    assert!(diff(&old, &old).is_empty(), "a document differs from itself");
+    assert!(
+        diff(&old, &old).is_empty(),
+        "a document differs from itself"
+    );
     let old_ids: BTreeSet<&str> = old.iter().map(|p| p.id.as_str()).collect();
     let new_ids: BTreeSet<&str> = new.iter().map(|p| p.id.as_str()).collect();
     let mut per_provision: BTreeMap<&str, usize> = BTreeMap::new();

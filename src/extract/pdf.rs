@@ -464,7 +464,10 @@ mod tests {
         // The test runner's environment has these; the child must not.
         assert!(std::env::var_os("PATH").is_some());
         for inherited in ["PATH", "HOME", "CARGO_MANIFEST_DIR"] {
-            assert!(!names.contains(&inherited), "{inherited} reached the child: {names:?}");
+            assert!(
+                !names.contains(&inherited),
+                "{inherited} reached the child: {names:?}"
+            );
         }
         assert!(names.contains(&"CROSSWALK_LOG"), "{names:?}");
     }

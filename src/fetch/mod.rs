@@ -460,9 +460,29 @@ fn looks_like_login(url: &Url) -> bool {
         "logon", "cas",
     ];
     const SEGMENTS: &[&str] = &[
-        "login", "log-in", "logon", "signin", "sign-in", "sso", "oauth", "oauth2", "auth",
-        "authorize", "authenticate", "authentication", "saml", "saml2", "cas", "consent",
-        "cookie-consent", "session", "sessions", "account", "accounts", "myaccount", "idp",
+        "login",
+        "log-in",
+        "logon",
+        "signin",
+        "sign-in",
+        "sso",
+        "oauth",
+        "oauth2",
+        "auth",
+        "authorize",
+        "authenticate",
+        "authentication",
+        "saml",
+        "saml2",
+        "cas",
+        "consent",
+        "cookie-consent",
+        "session",
+        "sessions",
+        "account",
+        "accounts",
+        "myaccount",
+        "idp",
         "openid-connect",
     ];
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
@@ -581,7 +601,10 @@ mod tests {
             "https://authoring.example.org/guidance",
             "https://example.org/docs/authentication-of-ai-content",
         ] {
-            assert!(!looks_like_login(&Url::parse(document).unwrap()), "{document}");
+            assert!(
+                !looks_like_login(&Url::parse(document).unwrap()),
+                "{document}"
+            );
         }
     }
 

@@ -683,7 +683,11 @@ async fn refused_admin_requests_are_counted_and_logged_without_the_token() {
         .with_ansi(false)
         .finish();
     let _logging = tracing::subscriber::set_default(subscriber);
-    let h = admin();
+    // Its own harness: the counters are asserted.
+    let h = harness(|c| {
+        c.admin.token = Some(TOKEN.into());
+        c.search.enabled = false;
+    });
     let guess = "guessed-token-9876543210-secret";
     for token in [Some(guess), None] {
         let answer = post(&h.router, "/api/crawl", "application/json", "{}", token).await;
@@ -737,7 +741,11 @@ async fn every_admin_route_needs_the_token() {
 /// `/metrics` used to scan every quad on each scrape; the counts are now kept per revision.
 #[tokio::test]
 async fn triple_counts_are_computed_once_per_graph_revision() {
-    let h = admin();
+    // Its own harness: the counters are asserted.
+    let h = harness(|c| {
+        c.admin.token = Some(TOKEN.into());
+        c.search.enabled = false;
+    });
     for _ in 0..3 {
         expect(
             &get(&h.router, "/metrics").await,

@@ -170,6 +170,21 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Writes `<dir>/<name>.toml` for a `crosswalk serve` on `127.0.0.1:{port}` with the small
+/// seed set, followed by `settings` (TOML tables), and returns its path.
+pub fn small_config(dir: &Path, name: &str, port: u16, settings: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "seeds_dir = {:?}\nbind = \"127.0.0.1:{port}\"\n{settings}\n",
+            fixtures().join("feed-seeds")
+        ),
+    )
+    .unwrap();
+    path
+}
+
 /// `crosswalk serve` (the real binary) as its own process, for what only a process shows:
 /// signals, SIGKILL, restarts over one data directory. Killed when dropped.
 pub struct ServeProcess {
@@ -214,6 +229,16 @@ impl ServeProcess {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `/healthz` as JSON.
+    pub fn health(&self) -> serde_json::Value {
+        client()
+            .get(self.url("/healthz"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
     }
 
     pub fn signal(&self, signal: rustix::process::Signal) {
@@ -278,8 +303,9 @@ impl ServeProcess {
             .bearer_auth(token)
             .header("content-type", content_type)
             .body(body)
-            .timeout(std::time::Duration::from_secs(60))
+            .timeout(std::time::Duration::from_secs(120))
             .send()
+            .map_err(|error| eprintln!("POST {path}: {error}"))
             .ok()
     }
 }

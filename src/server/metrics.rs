@@ -31,6 +31,9 @@ struct RouteSeries {
     latency: Histogram,
 }
 
+/// Triples per named graph (graph IRI, count), shared between scrapes.
+type GraphSizes = Arc<Vec<(String, u64)>>;
+
 #[derive(Default)]
 pub struct Metrics {
     /// By route template. One lock per request, and a route's name is allocated only the first
@@ -46,14 +49,15 @@ pub struct Metrics {
     /// Refused admin requests: [no token presented, wrong token].
     admin_failures: [AtomicU64; 2],
     /// Triples per named graph, computed once per graph revision.
-    graph_sizes: Mutex<Option<(u64, Arc<Vec<(String, u64)>>)>>,
+    /// The triples per graph, and the graph revision they were counted at.
+    graph_sizes: Mutex<Option<(u64, GraphSizes)>>,
     graph_size_scans: AtomicU64,
 }
 
 /// Gauges read from elsewhere when `/metrics` is scraped.
 #[derive(Default)]
 pub struct Snapshot {
-    pub graph_sizes: Arc<Vec<(String, u64)>>,
+    pub graph_sizes: GraphSizes,
     pub slots: Option<super::slots::SlotStats>,
     pub workers: Option<crate::sparql::worker::PoolStats>,
 }
@@ -106,7 +110,7 @@ impl Metrics {
 
     /// Triples per named graph at `graph`'s revision: computed (a scan of every quad) only when
     /// the revision moved since the last scrape.
-    pub fn graph_sizes(&self, graph: &crate::graph::Graph) -> Arc<Vec<(String, u64)>> {
+    pub fn graph_sizes(&self, graph: &crate::graph::Graph) -> GraphSizes {
         let revision = graph.revision();
         if let Some((at, sizes)) = &*self.graph_sizes.lock().expect("metrics lock")
             && *at == revision

@@ -21,7 +21,7 @@ pub enum ConfigError {
     },
     #[error("invalid value {value:?} for {name}: {reason}")]
     Invalid {
-        name: &'static str,
+        name: String,
         value: String,
         reason: String,
     },
@@ -44,10 +44,114 @@ pub struct Config {
     pub ontology_dir: PathBuf,
     /// Saved queries (`*.rq`) and constraint checks (`checks/*.rq`).
     pub queries_dir: PathBuf,
+    pub http: HttpConfig,
     pub sparql: SparqlConfig,
     pub search: SearchConfig,
     pub admin: AdminConfig,
     pub crawl: CrawlConfig,
+    pub retention: RetentionConfig,
+    pub backup: BackupConfig,
+}
+
+/// Limits every HTTP connection and request is held to (README "Running in production").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// A request's head (request line and headers) must have arrived this long after the server
+    /// started waiting for it: on a new connection, or after the previous response.
+    pub header_read_timeout_secs: u64,
+    /// An idle keep-alive connection (no request in flight, nothing sent) is closed after this
+    /// long. At most `header_read_timeout_secs`, which bounds the wait for a head anyway.
+    pub keep_alive_timeout_secs: u64,
+    /// A response write that makes no progress for this long (a client that stopped reading)
+    /// closes the connection; a request body that does not arrive in this long is refused.
+    pub write_timeout_secs: u64,
+    /// Largest request head in bytes (request line and headers); larger ones get 431.
+    pub max_header_bytes: usize,
+    /// Largest JSON body the admin routes accept; larger ones get 413. The SPARQL routes
+    /// accept what `sparql.max_query_bytes` allows, URL-encoded.
+    pub max_json_bytes: usize,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// On SIGTERM or Ctrl-C, requests in flight get this long to finish before their connections
+    /// are closed and running evaluations killed.
+    pub shutdown_grace_secs: u64,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client for
+    /// the per-client query limits. Empty: the peer address is the client.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            keep_alive_timeout_secs: 5,
+            write_timeout_secs: 30,
+            max_header_bytes: 64 * 1024,
+            max_json_bytes: 64 * 1024,
+            max_connections: 512,
+            shutdown_grace_secs: 10,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn keep_alive_timeout(&self) -> Duration {
+        Duration::from_secs(self.keep_alive_timeout_secs)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// How long crawl history is kept (README "Retention").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Run the retention job inside `crosswalk serve` on `schedule`.
+    pub enabled: bool,
+    /// Six-field cron expression (UTC) of the retention job.
+    pub schedule: String,
+    /// Fetch records of each source that changed nothing (unchanged or failed) kept besides
+    /// the newest ones; every fetch that produced a change event is kept for ever.
+    pub keep_unchanged: usize,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            schedule: "0 30 3 * * *".into(),
+            keep_unchanged: 30,
+        }
+    }
+}
+
+/// Where `POST /api/admin/backup` writes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Directory the online backups of the admin API go into, one timestamped directory each;
+    /// relative paths are relative to the data directory.
+    pub dir: PathBuf,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("backups"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,13 +179,37 @@ pub struct SparqlConfig {
     pub max_query_bytes: usize,
     /// Queries evaluated at once; more wait (up to the timeout) for a slot.
     pub max_concurrent: usize,
+    /// Evaluations one client (address) may run at once; its further queries wait behind other
+    /// clients' (up to the timeout). Evaluations past their deadline still count here, though
+    /// no longer against `max_concurrent`.
+    pub max_per_client: usize,
+    /// Queries one client may have waiting for a slot; more are answered 429 at once.
+    pub max_queued_per_client: usize,
+    /// Evaluate queries in worker processes that are killed at the time limit (with an on-disk
+    /// store). Off, they run on threads of the server, which Oxigraph stops only when it next
+    /// reads storage: an in-memory cross product then runs past its deadline.
+    pub isolate: bool,
+    /// Address-space limit of each worker process, in MiB.
+    pub worker_memory_mb: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminConfig {
-    /// Bearer token for `/sparql/update` and `/api/admin` routes. None disables them.
+    /// Bearer token for `/sparql/update` and the admin routes. None disables them.
     pub token: Option<String>,
+    /// A file holding the token (its first line), read at start; instead of `token`.
+    pub token_file: Option<PathBuf>,
+}
+
+/// Never prints the token, so logging a configuration cannot leak it.
+impl std::fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .field("token_file", &self.token_file)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,10 +240,13 @@ impl Default for Config {
             seeds_dir: project_dir("seeds"),
             ontology_dir: project_dir("ontology"),
             queries_dir: project_dir("queries"),
+            http: HttpConfig::default(),
             sparql: SparqlConfig::default(),
             search: SearchConfig::default(),
             admin: AdminConfig::default(),
             crawl: CrawlConfig::default(),
+            retention: RetentionConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -127,6 +258,10 @@ impl Default for SparqlConfig {
             max_rows: 100_000,
             max_query_bytes: 256 * 1024,
             max_concurrent: 16,
+            max_per_client: 8,
+            max_queued_per_client: 32,
+            isolate: true,
+            worker_memory_mb: 2048,
         }
     }
 }
@@ -188,63 +323,143 @@ impl Config {
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), ConfigError> {
         for (key, value) in vars {
-            match key.as_str() {
+            let name = key.as_str();
+            match name {
                 "CROSSWALK_DATA_DIR" => self.data_dir = value.into(),
-                "CROSSWALK_BIND" => self.bind = parse("CROSSWALK_BIND", &value)?,
-                "CROSSWALK_HTTP_THREADS" => {
-                    self.http_threads = parse("CROSSWALK_HTTP_THREADS", &value)?
-                }
+                "CROSSWALK_BIND" => self.bind = parse(name, &value)?,
+                "CROSSWALK_HTTP_THREADS" => self.http_threads = parse(name, &value)?,
                 "CROSSWALK_SEEDS_DIR" => self.seeds_dir = value.into(),
                 "CROSSWALK_ONTOLOGY_DIR" => self.ontology_dir = value.into(),
                 "CROSSWALK_QUERIES_DIR" => self.queries_dir = value.into(),
-                "CROSSWALK_SPARQL_TIMEOUT_SECS" => {
-                    self.sparql.timeout_secs = parse("CROSSWALK_SPARQL_TIMEOUT_SECS", &value)?
+                "CROSSWALK_HTTP_HEADER_READ_TIMEOUT_SECS" => {
+                    self.http.header_read_timeout_secs = parse(name, &value)?
                 }
-                "CROSSWALK_SPARQL_MAX_ROWS" => {
-                    self.sparql.max_rows = parse("CROSSWALK_SPARQL_MAX_ROWS", &value)?
+                "CROSSWALK_HTTP_KEEP_ALIVE_TIMEOUT_SECS" => {
+                    self.http.keep_alive_timeout_secs = parse(name, &value)?
                 }
-                "CROSSWALK_SEARCH" => self.search.enabled = parse("CROSSWALK_SEARCH", &value)?,
+                "CROSSWALK_HTTP_WRITE_TIMEOUT_SECS" => {
+                    self.http.write_timeout_secs = parse(name, &value)?
+                }
+                "CROSSWALK_HTTP_MAX_HEADER_BYTES" => {
+                    self.http.max_header_bytes = parse(name, &value)?
+                }
+                "CROSSWALK_HTTP_MAX_JSON_BYTES" => self.http.max_json_bytes = parse(name, &value)?,
+                "CROSSWALK_HTTP_MAX_CONNECTIONS" => {
+                    self.http.max_connections = parse(name, &value)?
+                }
+                "CROSSWALK_HTTP_SHUTDOWN_GRACE_SECS" => {
+                    self.http.shutdown_grace_secs = parse(name, &value)?
+                }
+                "CROSSWALK_HTTP_TRUSTED_PROXIES" => self.http.trusted_proxies = list(&value),
+                "CROSSWALK_SPARQL_TIMEOUT_SECS" => self.sparql.timeout_secs = parse(name, &value)?,
+                "CROSSWALK_SPARQL_MAX_ROWS" => self.sparql.max_rows = parse(name, &value)?,
+                "CROSSWALK_SPARQL_MAX_CONCURRENT" => {
+                    self.sparql.max_concurrent = parse(name, &value)?
+                }
+                "CROSSWALK_SPARQL_MAX_PER_CLIENT" => {
+                    self.sparql.max_per_client = parse(name, &value)?
+                }
+                "CROSSWALK_SPARQL_ISOLATE" => self.sparql.isolate = parse(name, &value)?,
+                "CROSSWALK_SEARCH" => self.search.enabled = parse(name, &value)?,
                 "CROSSWALK_ADMIN_TOKEN" => {
                     self.admin.token = Some(value).filter(|token| !token.is_empty())
                 }
-                "CROSSWALK_CRAWL_ALLOW_PRIVATE" => {
-                    self.crawl.allow_private = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
+                "CROSSWALK_ADMIN_TOKEN_FILE" => {
+                    self.admin.token_file =
+                        Some(PathBuf::from(value)).filter(|p| !p.as_os_str().is_empty())
                 }
+                "CROSSWALK_CRAWL_ALLOW_PRIVATE" => self.crawl.allow_private = list(&value),
                 "CROSSWALK_CRAWL_USER_AGENT" => self.crawl.user_agent = value,
-                "CROSSWALK_CRAWL_SCHEDULE" => {
-                    self.crawl.schedule = parse("CROSSWALK_CRAWL_SCHEDULE", &value)?
+                "CROSSWALK_CRAWL_SCHEDULE" => self.crawl.schedule = parse(name, &value)?,
+                "CROSSWALK_RETENTION" => self.retention.enabled = parse(name, &value)?,
+                "CROSSWALK_RETENTION_KEEP_UNCHANGED" => {
+                    self.retention.keep_unchanged = parse(name, &value)?
                 }
+                "CROSSWALK_BACKUP_DIR" => self.backup.dir = value.into(),
                 _ => {}
             }
         }
+        self.read_token_file()?;
         self.check()
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
-        if self.http_threads == 0 {
+    /// Replaces `admin.token_file` by the token it holds (its first line, trimmed), so the rest
+    /// of the program sees one place. Giving both a token and a file is refused.
+    fn read_token_file(&mut self) -> Result<(), ConfigError> {
+        let Some(path) = self.admin.token_file.take() else {
+            return Ok(());
+        };
+        if self.admin.token.is_some() {
             return Err(ConfigError::Invalid {
-                name: "http_threads",
-                value: "0".into(),
-                reason: "must be at least 1".into(),
+                name: "admin.token_file".into(),
+                value: path.display().to_string(),
+                reason: "give either a token or a token file, not both".into(),
             });
         }
-        if self.sparql.timeout_secs == 0 {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let token = text.lines().next().unwrap_or("").trim().to_owned();
+        if token.is_empty() {
             return Err(ConfigError::Invalid {
-                name: "sparql.timeout_secs",
-                value: "0".into(),
-                reason: "must be at least 1".into(),
+                name: "admin.token_file".into(),
+                value: path.display().to_string(),
+                reason: "the file is empty".into(),
             });
+        }
+        self.admin.token = Some(token);
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let at_least_one = |name: &'static str, value: u64| {
+            if value == 0 {
+                Err(ConfigError::Invalid {
+                    name: name.into(),
+                    value: "0".into(),
+                    reason: "must be at least 1".into(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        at_least_one("http_threads", self.http_threads as u64)?;
+        at_least_one("sparql.timeout_secs", self.sparql.timeout_secs)?;
+        at_least_one("sparql.max_concurrent", self.sparql.max_concurrent as u64)?;
+        at_least_one("sparql.max_per_client", self.sparql.max_per_client as u64)?;
+        at_least_one(
+            "http.header_read_timeout_secs",
+            self.http.header_read_timeout_secs,
+        )?;
+        at_least_one(
+            "http.keep_alive_timeout_secs",
+            self.http.keep_alive_timeout_secs,
+        )?;
+        at_least_one("http.write_timeout_secs", self.http.write_timeout_secs)?;
+        at_least_one("http.max_connections", self.http.max_connections as u64)?;
+        // hyper's own floor for its read buffer.
+        if self.http.max_header_bytes < 8192 {
+            return Err(ConfigError::Invalid {
+                name: "http.max_header_bytes".into(),
+                value: self.http.max_header_bytes.to_string(),
+                reason: "must be at least 8192".into(),
+            });
+        }
+        for proxy in &self.http.trusted_proxies {
+            if parse_net(proxy).is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "http.trusted_proxies".into(),
+                    value: proxy.clone(),
+                    reason: "expected an IP address or a CIDR range".into(),
+                });
+            }
         }
         if let Some(token) = &self.admin.token
             && token.len() < 16
         {
             return Err(ConfigError::Invalid {
-                name: "admin.token",
+                name: "admin.token".into(),
                 value: "(hidden)".into(),
                 reason: "must be at least 16 characters".into(),
             });
@@ -263,14 +478,39 @@ impl Config {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+
+    /// Where the admin API's backups go: `backup.dir`, relative to the data directory.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.data_dir.join(&self.backup.dir)
+    }
 }
 
-fn parse<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+/// A comma-separated list, blanks dropped.
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// An address (`10.1.2.3`, `::1`) or a CIDR range (`10.0.0.0/8`) as a network.
+pub fn parse_net(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
+
+fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
     value.parse().map_err(|e: T::Err| ConfigError::Invalid {
-        name,
+        name: name.into(),
         value: value.into(),
         reason: e.to_string(),
     })
@@ -298,6 +538,76 @@ mod tests {
         assert_eq!(config.bind.port(), 9000);
         assert_eq!(config.sparql.timeout_secs, 7);
         assert_eq!(config.crawl.allow_private, vec!["127.0.0.1", "10.0.0.0/8"]);
+    }
+
+    #[test]
+    fn the_token_comes_from_a_file_and_never_shows_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token-0123456789abcdef\n").unwrap();
+        let mut config = Config::default();
+        config
+            .apply_env([(
+                "CROSSWALK_ADMIN_TOKEN_FILE".to_string(),
+                file.display().to_string(),
+            )])
+            .unwrap();
+        assert_eq!(
+            config.admin.token.as_deref(),
+            Some("file-token-0123456789abcdef")
+        );
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("file-token"), "{printed}");
+        assert!(printed.contains("(hidden)"), "{printed}");
+        // A token and a file at once is ambiguous; a missing file is an error, not no token.
+        let both = Config::default()
+            .apply_env([
+                ("CROSSWALK_ADMIN_TOKEN".to_string(), "x".repeat(20)),
+                (
+                    "CROSSWALK_ADMIN_TOKEN_FILE".to_string(),
+                    file.display().to_string(),
+                ),
+            ])
+            .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
+        let missing = Config::default()
+            .apply_env([(
+                "CROSSWALK_ADMIN_TOKEN_FILE".to_string(),
+                dir.path().join("absent").display().to_string(),
+            )])
+            .unwrap_err();
+        assert!(matches!(missing, ConfigError::Read { .. }), "{missing}");
+    }
+
+    #[test]
+    fn http_limits_come_from_the_file_and_the_environment() {
+        let mut config: Config = toml::from_str(
+            "[http]\nheader_read_timeout_secs = 3\nmax_connections = 7\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        config
+            .apply_env([(
+                "CROSSWALK_HTTP_MAX_HEADER_BYTES".to_string(),
+                "16384".to_string(),
+            )])
+            .unwrap();
+        assert_eq!(config.http.header_read_timeout_secs, 3);
+        assert_eq!(config.http.max_connections, 7);
+        assert_eq!(config.http.max_header_bytes, 16384);
+        let small = Config::default()
+            .apply_env([(
+                "CROSSWALK_HTTP_MAX_HEADER_BYTES".to_string(),
+                "100".to_string(),
+            )])
+            .unwrap_err();
+        assert!(small.to_string().contains("8192"), "{small}");
+        let proxy = Config::default()
+            .apply_env([(
+                "CROSSWALK_HTTP_TRUSTED_PROXIES".to_string(),
+                "proxy.example".to_string(),
+            )])
+            .unwrap_err();
+        assert!(proxy.to_string().contains("CIDR"), "{proxy}");
     }
 
     #[test]

@@ -251,7 +251,13 @@ fn dates(text: &str) -> (Vec<String>, String) {
     let mut i = 0;
     while i < words.len() {
         let w = |k: usize| words.get(i + k).map(String::as_str).unwrap_or("");
-        let iso = w(0).len() == 10 && is_year(&w(0)[..4]) && w(0)[5..7].parse::<u8>().is_ok();
+        // By `get`, not by index: a 10-byte word with an accent ("catégorie") has no character
+        // boundary at byte 4, and slicing there panicked.
+        let iso = w(0).len() == 10
+            && w(0).as_bytes()[4] == b'-'
+            && w(0).as_bytes()[7] == b'-'
+            && w(0).get(..4).is_some_and(is_year)
+            && w(0).get(5..7).is_some_and(|m| m.parse::<u8>().is_ok());
         if iso {
             found.push(w(0).to_owned());
             rest.push("<date>".to_owned());
@@ -353,5 +359,23 @@ mod tests {
         );
         assert_eq!(moved[0].kind, ChangeKind::DateMoved);
         assert!(diff(&old, &old).is_empty());
+    }
+
+    /// Any 10-byte word with a multi-byte character at byte 4 used to panic the date detection.
+    #[test]
+    fn ten_byte_words_with_accents_are_not_dates_and_do_not_panic() {
+        for word in ["catégorie", "Catégorie.", "éléments"] {
+            assert_eq!(word.trim_end_matches('.').len(), 10);
+            let changes = diff(
+                &[p("art-1", &format!("The {word} applies."), &[])],
+                &[p("art-1", &format!("The {word} applies now."), &[])],
+            );
+            assert_eq!(changes[0].kind, ChangeKind::ProvisionModified, "{word}");
+        }
+        let moved = diff(
+            &[p("art-2", "Applies from 2026-08-02.", &[])],
+            &[p("art-2", "Applies from 2027-08-02.", &[])],
+        );
+        assert_eq!(moved[0].kind, ChangeKind::DateMoved);
     }
 }

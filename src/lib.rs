@@ -29,6 +29,9 @@ pub mod extract;
 pub mod snapshot;
 pub mod diff;
 pub mod crawl;
+// Keeping the data: copies and retention of crawl history.
+pub mod backup;
+pub mod retention;
 // What is built from the graph, and how it is served.
 pub mod sparql;
 pub mod index;

@@ -120,9 +120,40 @@ enum Command {
         #[arg(long, default_value = "nquads")]
         format: String,
     },
+    /// Copy the store, the ops database and the snapshots into DIR (a new directory) while
+    /// nothing else holds them; with `crosswalk serve` running, use POST /api/admin/backup
+    Backup {
+        #[command(flatten)]
+        common: Common,
+        dir: PathBuf,
+    },
+    /// Bring a backup made by `backup` (or POST /api/admin/backup) back into an empty data directory
+    Restore {
+        #[command(flatten)]
+        common: Common,
+        dir: PathBuf,
+    },
+    /// Delete old fetch records and unreferenced snapshot files (README "Retention")
+    Retention {
+        #[command(flatten)]
+        common: Common,
+        /// Count what would be deleted, delete nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Unchanged fetches kept per source [default: retention.keep_unchanged]
+        #[arg(long)]
+        keep_unchanged: Option<usize>,
+    },
     /// Sandbox child: parse a PDF from stdin, write its page texts as JSON to stdout
     #[command(hide = true)]
     ExtractPdf,
+    /// Query worker: evaluate queries sent over the socket on stdin (see sparql::worker)
+    #[command(hide = true)]
+    SparqlWorker {
+        /// Address-space limit in bytes
+        #[arg(long)]
+        memory: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -191,6 +222,81 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::SparqlWorker { memory } => {
+            use std::os::fd::AsFd;
+            let socket = std::io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .map(std::os::unix::net::UnixStream::from)
+                .map_err(|e| e.to_string())?;
+            crosswalk::sparql::worker::run_child(socket, memory).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { common, dir } => {
+            let config = load_config(&common)?;
+            let graph = open(&config, "POST /api/admin/backup (admin bearer token)")?;
+            let ops =
+                crosswalk::opsdb::OpsDb::open_in(&config.data_dir).map_err(|e| e.to_string())?;
+            let manifest = crosswalk::backup::create(&graph, &ops, &config.data_dir, &dir)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backed up revision {} ({} quads, {} snapshots, ops rows {:?}) to {}",
+                manifest.revision,
+                manifest.quads,
+                manifest.snapshots,
+                manifest.ops_rows,
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { common, dir } => {
+            let config = load_config(&common)?;
+            let manifest =
+                crosswalk::backup::restore(&dir, &config.data_dir).map_err(|e| e.to_string())?;
+            println!(
+                "restored revision {} ({} quads, {} snapshots checked, ops rows {:?}) into {}",
+                manifest.revision,
+                manifest.quads,
+                manifest.snapshots,
+                manifest.ops_rows,
+                config.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention {
+            common,
+            dry_run,
+            keep_unchanged,
+        } => {
+            let config = load_config(&common)?;
+            let opened = open_with_hint(&config, "POST /api/admin/retention (admin bearer token)")?;
+            let ops =
+                crosswalk::opsdb::OpsDb::open_in(&config.data_dir).map_err(|e| e.to_string())?;
+            let state = crosswalk::crawl::state::CrawlState::new(ops).map_err(|e| e.to_string())?;
+            let mut policy = crosswalk::retention::Policy::from_config(&config.retention);
+            policy.dry_run = dry_run;
+            if let Some(keep) = keep_unchanged {
+                policy.keep_unchanged = keep;
+            }
+            let report = crosswalk::retention::run(
+                &opened.graph,
+                &state,
+                &config.data_dir.join("snapshots"),
+                &policy,
+            )
+            .map_err(|e| e.to_string())?;
+            opened.catch_up().map_err(|e| e.to_string())?;
+            println!(
+                "{}{} fetch records deleted ({} kept), {} snapshot records, {} snapshot files ({} bytes)",
+                if dry_run { "dry run: " } else { "" },
+                report.fetch_records_deleted,
+                report.fetch_records_kept,
+                report.snapshot_records_deleted,
+                report.snapshot_files_deleted,
+                report.snapshot_bytes_freed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { common, bind } => {
             let mut config = load_config(&common)?;
             if let Some(bind) = bind {
@@ -198,14 +304,20 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             let opened = open_with_hint(&config, "stop the other server first")?;
             let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
+            let program = std::env::current_exe().map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            runtime.block_on(async {
+            let served = runtime.block_on(async {
                 let listener = server::bind(&config).await.map_err(|e| e.to_string())?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
-                tracing::info!(%addr, data = %config.data_dir.display(), "serving: SPARQL at http://{addr}/sparql");
-                let state = AppState::new(config, opened.downstream, saved);
+                let data = config.data_dir.display().to_string();
+                let state = AppState::with_workers(config, opened.downstream, saved, program);
+                tracing::info!(%addr, data, isolated = state.isolated(), "serving: SPARQL at http://{addr}/sparql");
                 server::serve(state, listener).await.map_err(|e| e.to_string())
-            })?;
+            });
+            // What still runs (a crawl's blocking step) is abandoned rather than waited for, so
+            // the shutdown bound holds; every store write is atomic, a cut one is not applied.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            served?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Load { common, files } => {

@@ -41,10 +41,69 @@ impl OpsDb {
 
     pub fn open(path: &Path) -> Result<Self, OpsError> {
         let conn = Connection::open(path)?;
+        // Only the service's user may read it (SQLite gives its journal files the same mode).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |source| OpsError::Io {
+                    path: path.display().to_string(),
+                    source,
+                },
+            )?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Copies the database to `target` with SQLite's online backup API: a consistent copy as of
+    /// one moment, taken while the connection stays usable between steps.
+    pub fn backup_to(&self, target: &Path) -> Result<(), OpsError> {
+        self.with(|conn| {
+            conn.backup(
+                rusqlite::MAIN_DB,
+                target,
+                None::<fn(rusqlite::backup::Progress)>,
+            )
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(target, std::fs::Permissions::from_mode(0o600)).map_err(
+                |source| OpsError::Io {
+                    path: target.display().to_string(),
+                    source,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The number of rows of each table, by table name.
+    pub fn row_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, OpsError> {
+        self.with(|conn| {
+            let tables: Vec<String> = conn
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                )?
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            tables
+                .into_iter()
+                .map(|table| {
+                    // The name comes from sqlite_master, quoted as an identifier.
+                    let quoted = table.replace('"', "\"\"");
+                    let n: i64 = conn.query_row(
+                        &format!("SELECT COUNT(*) FROM \"{quoted}\""),
+                        [],
+                        |row| row.get(0),
+                    )?;
+                    Ok((table, n as u64))
+                })
+                .collect()
         })
     }
 

@@ -399,6 +399,34 @@ fn dates_filter_and_sort() {
     assert!(!iris(&before).contains(&act));
     let by_date = search(&[("kind", "instrument"), ("sort", "date"), ("limit", "100")]);
     assert_eq!(by_date["total"], search(&[("kind", "instrument")])["total"]);
+    // Newest first, by the date the index sorts on: computed by the index's own document query
+    // over the same graph (applicability, else entry into force, else the document's date).
+    let documents = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/queries/index/documents.rq"
+    ))
+    .unwrap();
+    let date_of: BTreeMap<String, String> = select(&documents)
+        .into_iter()
+        .filter_map(|row| {
+            let doc = row.get("doc")?["value"].as_str()?.to_owned();
+            let date = row
+                .get("date")
+                .and_then(|d| d["value"].as_str())
+                .unwrap_or("");
+            Some((doc, date.chars().take(10).collect()))
+        })
+        .collect();
+    let dates: Vec<&str> = iris(&by_date)
+        .iter()
+        .map(|iri| date_of.get(iri).map_or("", String::as_str))
+        .collect();
+    assert!(dates.len() > 10, "{dates:?}");
+    assert!(
+        dates.windows(2).all(|pair| pair[0] >= pair[1]),
+        "not newest first: {dates:?}"
+    );
+    assert!(dates[0] > dates[dates.len() - 1], "all one date: {dates:?}");
 }
 
 #[test]

@@ -47,8 +47,7 @@ fn service() -> &'static Service {
         config.crawl.schedule = false;
         // The catalogue's downstream stores (the derived graph is there already; the index is
         // built in the data directory).
-        let downstream =
-            Downstream::open(&config, common::catalogue()).expect("downstream stores");
+        let downstream = Downstream::open(&config, common::catalogue()).expect("downstream stores");
         downstream.feed().catch_up().expect("catch up");
         let state = AppState::new(config, downstream, common::saved_queries().clone());
         let runtime = tokio::runtime::Builder::new_current_thread()

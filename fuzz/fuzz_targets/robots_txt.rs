@@ -8,8 +8,8 @@
 //! allows everything; "unavailable" allows and "unreachable" disallows without parsing.
 #![no_main]
 
-use crosswalk::fetch::robots::{self, MAX_CRAWL_DELAY};
 use crosswalk::fetch::robots::RobotsEntry;
+use crosswalk::fetch::robots::{self, MAX_CRAWL_DELAY};
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 

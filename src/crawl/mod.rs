@@ -188,19 +188,14 @@ impl Crawler {
     }
 
     async fn crawl(&self, source: &Source) -> CrawlReport {
-        {
-            let mut busy = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-            if !busy.insert(source.id.clone()) {
-                let mut report = CrawlReport::new(&source.id, Outcome::Deferred);
-                report.reason = Some("a crawl of this source is already running".into());
-                return report;
-            }
-        }
+        // Cleared when dropped: on return, on a panic, and when the crawl's future is dropped
+        // (a request cancelled), so a source is never left marked as running.
+        let Some(_running) = InFlight::enter(&self.in_flight, &source.id) else {
+            let mut report = CrawlReport::new(&source.id, Outcome::Deferred);
+            report.reason = Some("a crawl of this source is already running".into());
+            return report;
+        };
         let result = self.crawl_inner(source).await;
-        self.in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&source.id);
         result.unwrap_or_else(|error| {
             tracing::error!(source = %source.id, %error, "crawl failed internally");
             let mut report = CrawlReport::new(&source.id, Outcome::Failed);
@@ -618,6 +613,35 @@ impl Crawler {
     }
 }
 
+/// A source marked as being crawled, until dropped.
+struct InFlight<'a> {
+    busy: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl<'a> InFlight<'a> {
+    /// Marks `id`; `None` when it already is.
+    fn enter(busy: &'a Mutex<HashSet<String>>, id: &str) -> Option<Self> {
+        let inserted = busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned());
+        inserted.then(|| Self {
+            busy,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
 /// What a scheduled job runs: a crawl whose report goes to the log (the graph write it makes
 /// reaches everything downstream through the change feed).
 impl crate::schedule::Crawl for Crawler {
@@ -671,6 +695,22 @@ fn rfc3339(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The mark used to be cleared only on the normal path, so a panic inside a crawl (the
+    /// date detection's, before it was fixed) left the source "already running" until restart.
+    #[test]
+    fn the_in_flight_mark_is_cleared_on_every_path() {
+        let busy = Mutex::new(HashSet::new());
+        let first = InFlight::enter(&busy, "a").unwrap();
+        assert!(InFlight::enter(&busy, "a").is_none());
+        drop(first);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _running = InFlight::enter(&busy, "a").unwrap();
+            panic!("inside a crawl");
+        }));
+        assert!(panicked.is_err());
+        assert!(InFlight::enter(&busy, "a").is_some());
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -48,6 +48,11 @@ impl CrawlState {
         Ok(Self { db })
     }
 
+    /// The ops database this table lives in (backups copy it whole).
+    pub fn db(&self) -> &OpsDb {
+        &self.db
+    }
+
     /// The stored state, or a fresh one for a source never fetched.
     pub fn get(&self, source: &str) -> Result<SourceState, OpsError> {
         let row = self.db.with(|conn| {
@@ -116,6 +121,19 @@ impl CrawlState {
                      AND next_attempt_at <= ?1 AND retry_count > 0 ORDER BY source",
             )?;
             let rows = stmt.query_map([now], |r| r.get(0))?;
+            rows.collect()
+        })
+    }
+
+    /// The snapshot hashes the crawler relies on now (each source's last raw body and text):
+    /// retention keeps those files whatever the graph says.
+    pub fn current_snapshots(&self) -> Result<std::collections::HashSet<String>, OpsError> {
+        self.db.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT raw_sha FROM source_state WHERE raw_sha IS NOT NULL
+                 UNION SELECT text_sha FROM source_state WHERE text_sha IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect()
         })
     }

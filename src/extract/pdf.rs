@@ -90,6 +90,8 @@ pub(crate) fn extract_pages(
     let mut command = sandbox_command(&program, sandbox);
     command
         .arg("extract-pdf")
+        // Nothing of this process's environment (an admin token, say) reaches the parser.
+        .env_clear()
         .env("CROSSWALK_LOG", "error")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -437,6 +439,38 @@ impl OutputDev for PageText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sandboxed parser starts with an empty environment: what this process holds (an admin
+    /// token in `CROSSWALK_ADMIN_TOKEN`, say) never reaches it. The "parser" here is a script that
+    /// answers with its environment as the page text.
+    #[cfg(unix)]
+    #[test]
+    fn the_child_gets_none_of_the_environment() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join("env-child");
+        std::fs::write(
+            &program,
+            "#!/bin/sh\ncat > /dev/null\nprintf '{\"pages\":[\"%s\"]}' \"$(env | cut -d= -f1 | tr '\\n' ' ')\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let sandbox = PdfSandbox {
+            program: Some(program),
+            ..PdfSandbox::default()
+        };
+        let pages = extract_pages(b"%PDF-1.4 not really", &sandbox).unwrap();
+        let names: Vec<&str> = pages[0].split_whitespace().collect();
+        // The test runner's environment has these; the child must not.
+        assert!(std::env::var_os("PATH").is_some());
+        for inherited in ["PATH", "HOME", "CARGO_MANIFEST_DIR"] {
+            assert!(
+                !names.contains(&inherited),
+                "{inherited} reached the child: {names:?}"
+            );
+        }
+        assert!(names.contains(&"CROSSWALK_LOG"), "{names:?}");
+    }
 
     #[test]
     fn garbage_is_malformed_not_a_panic() {

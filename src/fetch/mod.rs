@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 const MAX_REDIRECTS: usize = 5;
+/// The longest Retry-After honoured; a server asking for more (or for an absurd time, which
+/// overflowed the next-attempt time) is retried no later than this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -213,6 +216,13 @@ impl Fetcher {
         for _hop in 0..=MAX_REDIRECTS {
             if !seen.insert(url.clone()) {
                 return Err(FetchError::RedirectLoop(url.to_string()));
+            }
+            // Credentials in a URL would be sent to whoever serves it, and every hop is recorded
+            // in the public graph.
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(FetchError::BadUrl(
+                    "URLs with credentials (user:password@) are not fetched".into(),
+                ));
             }
             if request.check_robots {
                 let verdict = self.robots_verdict(&url).await?;
@@ -412,31 +422,90 @@ fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String
         .map(str::to_owned)
 }
 
-/// Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+/// Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), at most
+/// [`MAX_RETRY_AFTER`].
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let delta = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or_default())
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            let delta = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            delta.to_std().unwrap_or_default()
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
+/// A redirect to a sign-in or consent page: a known sign-in host, a host whose first label names
+/// one (`login.`, `sso.`, `accounts.` …), or a path segment that is one (`/login`, `/oauth2/`,
+/// `/signin.aspx`). Whole labels and segments only: "auth" is not "authority", "account" not
+/// "accountability".
 fn looks_like_login(url: &Url) -> bool {
-    let text = format!(
-        "{} {} {}",
-        url.host_str().unwrap_or_default(),
-        url.path(),
-        url.query().unwrap_or_default()
-    )
-    .to_ascii_lowercase();
-    [
-        "login", "log-in", "signin", "sign-in", "logon", "sso", "oauth", "auth", "consent",
-        "cookie", "account", "session",
-    ]
-    .iter()
-    .any(|marker| text.contains(marker))
+    const HOSTS: &[&str] = &[
+        "accounts.google.com",
+        "login.microsoftonline.com",
+        "login.live.com",
+        "login.gov",
+        "secure.login.gov",
+        "auth0.com",
+        "okta.com",
+        "onelogin.com",
+        "consent.google.com",
+        "consent.youtube.com",
+        "myaccount.google.com",
+    ];
+    const HOST_LABELS: &[&str] = &[
+        "login", "signin", "sso", "auth", "idp", "accounts", "account", "oauth", "consent",
+        "logon", "cas",
+    ];
+    const SEGMENTS: &[&str] = &[
+        "login",
+        "log-in",
+        "logon",
+        "signin",
+        "sign-in",
+        "sso",
+        "oauth",
+        "oauth2",
+        "auth",
+        "authorize",
+        "authenticate",
+        "authentication",
+        "saml",
+        "saml2",
+        "cas",
+        "consent",
+        "cookie-consent",
+        "session",
+        "sessions",
+        "account",
+        "accounts",
+        "myaccount",
+        "idp",
+        "openid-connect",
+    ];
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    if HOSTS
+        .iter()
+        .any(|known| host == *known || host.ends_with(&format!(".{known}")))
+    {
+        return true;
+    }
+    if host
+        .split('.')
+        .next()
+        .is_some_and(|label| HOST_LABELS.contains(&label))
+    {
+        return true;
+    }
+    url.path_segments().into_iter().flatten().any(|segment| {
+        let segment = segment.to_ascii_lowercase();
+        // `signin.aspx`, `login.php`: the segment without its extension.
+        let stem = segment.split('.').next().unwrap_or_default();
+        SEGMENTS.contains(&segment.as_str()) || SEGMENTS.contains(&stem)
+    })
 }
 
 /// Bot-challenge and WAF pages are failures, never content (changedetection.io #491, #4343).
@@ -496,6 +565,47 @@ mod tests {
         );
         let got = retry_after(&headers).unwrap().as_secs();
         assert!((295..=300).contains(&got), "{got}");
+    }
+
+    #[test]
+    fn retry_after_is_capped() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, u64::MAX.to_string().parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
+        headers.insert(
+            header::RETRY_AFTER,
+            "Fri, 31 Dec 9999 23:59:59 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
+    }
+
+    #[test]
+    fn login_detection_matches_whole_segments_and_sign_in_hosts() {
+        for login in [
+            "https://idp.example/login?next=/",
+            "https://example.gov/auth/realms/x/protocol/openid-connect/auth",
+            "https://login.microsoftonline.com/common/oauth2/authorize",
+            "https://example.org/account/SignIn.aspx",
+            "https://sso.example.gov.sg/",
+            "https://consent.google.com/ml?continue=x",
+            "https://www.example.org/users/sign-in",
+        ] {
+            assert!(looks_like_login(&Url::parse(login).unwrap()), "{login}");
+        }
+        for document in [
+            "https://eur-lex.europa.eu/eli/reg/2024/1689",
+            "https://www.example.gov/authority/accountability-framework",
+            "https://www.pdpc.gov.sg/help-and-resources/2020/01/model-ai-governance-framework",
+            "https://example.org/session-papers/2025",
+            "https://example.org/cookie-policy",
+            "https://authoring.example.org/guidance",
+            "https://example.org/docs/authentication-of-ai-content",
+        ] {
+            assert!(
+                !looks_like_login(&Url::parse(document).unwrap()),
+                "{document}"
+            );
+        }
     }
 
     #[test]

@@ -505,4 +505,61 @@ mod tests {
             "unchanged derivation does not bump the revision"
         );
     }
+
+    /// Two overlapping refreshes: one computed before another writer changed the mappings must
+    /// not store its (stale) result over the newer state.
+    #[test]
+    fn a_derivation_computed_before_another_write_is_not_stored() {
+        let graph = Graph::in_memory().unwrap();
+        let ttl = r#"
+            @prefix cw: <https://w3id.org/crosswalk/ontology#> .
+            <urn:a1> cw:instrument <urn:A> ; cw:ref "A1" .
+            <urn:b1> cw:instrument <urn:B> ; cw:ref "B1" .
+            <urn:c1> cw:instrument <urn:C> ; cw:ref "C1" .
+            <urn:m1> a cw:Mapping ; cw:subject <urn:b1> ; cw:object <urn:a1> ; cw:relationship cw:equal ; cw:evidenceLevel cw:V1 .
+            <urn:m2> a cw:Mapping ; cw:subject <urn:b1> ; cw:object <urn:c1> ; cw:relationship cw:subsetOf ; cw:evidenceLevel cw:V2 .
+        "#;
+        let quads: Vec<Quad> =
+            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                .with_default_graph(NamedNode::new_unchecked("urn:g"))
+                .for_slice(ttl.as_bytes())
+                .collect::<Result<_, _>>()
+                .unwrap();
+        graph
+            .write(|t| {
+                t.extend(&quads);
+                Ok::<_, GraphError>(())
+            })
+            .unwrap();
+        let read_at = graph.revision();
+        let (stale, write) = compute(&graph).unwrap();
+        assert_eq!(stale.derived_mappings, 1);
+        // Meanwhile another writer removes the second hop.
+        let m2 = NamedNode::new_unchecked("urn:m2");
+        graph
+            .write(|t| {
+                let hop: Vec<Quad> = t
+                    .quads_for_pattern(Some(m2.as_ref().into()), None, None, None)
+                    .collect::<Result<_, _>>()?;
+                for quad in &hop {
+                    t.remove(quad);
+                }
+                Ok::<_, GraphError>(())
+            })
+            .unwrap();
+        assert!(matches!(
+            graph.write_at(read_at, write),
+            Err(GraphError::Moved { .. })
+        ));
+        let fresh = refresh(&graph).unwrap();
+        assert_eq!(fresh.derived_mappings, 0);
+        let derived = graph
+            .select(
+                "t",
+                "PREFIX cw: <https://w3id.org/crosswalk/ontology#> SELECT ?m { ?m a cw:DerivedMapping }",
+                [],
+            )
+            .unwrap();
+        assert!(derived.is_empty(), "{derived:?}");
+    }
 }

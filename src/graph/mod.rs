@@ -84,6 +84,8 @@ pub struct Graph {
     store: Store,
     revision: Arc<watch::Sender<u64>>,
     writer: Arc<Mutex<()>>,
+    /// The directory of an on-disk store (None in memory).
+    dir: Option<Arc<std::path::Path>>,
     /// Held for the process's lifetime: our own advisory lock on the store directory, so a
     /// second process is told plainly that the store is in use (RocksDB's own lock error is an
     /// untyped I/O error).
@@ -116,7 +118,37 @@ impl Graph {
         }
         let mut graph = Self::from_store(Store::open(dir)?)?;
         graph._lock = Some(Arc::new(lock));
+        graph.dir = Some(dir.into());
         Ok(graph)
+    }
+
+    /// Opens a checkpoint made by [`Graph::checkpoint`] read-only. A checkpoint belongs to
+    /// whoever made it and nobody writes to it, so no lock is taken: the query worker processes
+    /// open the server's views this way. Writes fail.
+    #[cfg(feature = "rocksdb")]
+    pub fn open_checkpoint(dir: &std::path::Path) -> Result<Self, GraphError> {
+        Self::from_store(Store::open_read_only(dir)?)
+    }
+
+    /// Writes a consistent copy of the store to `dir` (which must not exist) and returns the
+    /// revision it holds. RocksDB hard-links the immutable table files when `dir` is on the same
+    /// file system, so a checkpoint costs a memtable flush and a few links. Writers wait for it,
+    /// so the revision is exact. Blocking.
+    #[cfg(feature = "rocksdb")]
+    pub fn checkpoint(&self, dir: &std::path::Path) -> Result<u64, GraphError> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.store.backup(dir)?;
+        Ok(self.revision())
+    }
+
+    /// The directory of an on-disk store; `None` for an in-memory graph.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref()
+    }
+
+    /// The number of quads in the store (a full scan). Blocking.
+    pub fn quad_count(&self) -> Result<usize, GraphError> {
+        Ok(self.store.len()?)
     }
 
     /// An in-memory graph, for tools and tests that need no persistence.
@@ -130,6 +162,7 @@ impl Graph {
             store,
             revision: Arc::new(watch::Sender::new(revision)),
             writer: Arc::new(Mutex::new(())),
+            dir: None,
             _lock: None,
         })
     }
@@ -327,9 +360,18 @@ fn parse_revision(term: Option<Term>) -> u64 {
     }
 }
 
-/// Reads through a transaction that is dropped uncommitted, so there is one way to read it.
+/// The committed revision, read without a transaction (a read-only checkpoint has none).
 fn read_revision(store: &Store) -> Result<u64, StorageError> {
-    read_revision_in(&store.start_transaction()?)
+    let quad = store
+        .quads_for_pattern(
+            Some(names::META_GRAPH.into()),
+            Some(names::REVISION),
+            None,
+            Some(names::META_GRAPH.into()),
+        )
+        .next()
+        .transpose()?;
+    Ok(parse_revision(quad.map(|q| q.object)))
 }
 
 fn read_revision_in(t: &Transaction<'_>) -> Result<u64, StorageError> {

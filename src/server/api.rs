@@ -1,5 +1,6 @@
 //! JSON API: saved queries and health.
 
+use super::client::Client;
 use super::error::ApiError;
 use super::{AppState, stream};
 use crate::sparql::DatasetRequest;
@@ -30,6 +31,7 @@ pub async fn list_queries(State(state): State<AppState>) -> Response {
 /// Runs a saved query with typed parameters; same content negotiation as `/sparql`.
 pub async fn run_query(
     State(state): State<AppState>,
+    client: Client,
     Path(name): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
@@ -53,7 +55,7 @@ pub async fn run_query(
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = format::negotiate(prepared.form(), accept, format_param.as_deref())?;
-    Ok(stream::query_response(&state, prepared, format).await)
+    Ok(stream::query_response(&state, client, prepared, format).await)
 }
 
 /// Liveness, the graph revision and the revision each derived store reflects (equal when

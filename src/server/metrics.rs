@@ -8,8 +8,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
@@ -31,6 +31,9 @@ struct RouteSeries {
     latency: Histogram,
 }
 
+/// Triples per named graph (graph IRI, count), shared between scrapes.
+type GraphSizes = Arc<Vec<(String, u64)>>;
+
 #[derive(Default)]
 pub struct Metrics {
     /// By route template. One lock per request, and a route's name is allocated only the first
@@ -39,7 +42,28 @@ pub struct Metrics {
     query_timeouts: AtomicU64,
     rows_truncated: AtomicU64,
     overrunning: AtomicU64,
+    connections: AtomicU64,
+    connections_refused: AtomicU64,
+    /// Connections closed by a limit: [header, idle, write].
+    connections_timed_out: [AtomicU64; 3],
+    /// Refused admin requests: [no token presented, wrong token].
+    admin_failures: [AtomicU64; 2],
+    /// Triples per named graph, computed once per graph revision.
+    /// The triples per graph, and the graph revision they were counted at.
+    graph_sizes: Mutex<Option<(u64, GraphSizes)>>,
+    graph_size_scans: AtomicU64,
 }
+
+/// Gauges read from elsewhere when `/metrics` is scraped.
+#[derive(Default)]
+pub struct Snapshot {
+    pub graph_sizes: GraphSizes,
+    pub slots: Option<super::slots::SlotStats>,
+    pub workers: Option<crate::sparql::worker::PoolStats>,
+}
+
+const TIMEOUT_REASONS: [&str; 3] = ["header", "idle", "write"];
+const ADMIN_FAILURES: [&str; 2] = ["missing", "invalid"];
 
 impl Metrics {
     pub fn query_timeout(&self) {
@@ -61,6 +85,58 @@ impl Metrics {
         self.rows_truncated.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The number of open connections is now `n`.
+    pub fn connections(&self, n: usize) {
+        self.connections.store(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn connection_refused(&self) {
+        self.connections_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was closed by a limit: `header`, `idle` or `write`.
+    pub fn connection_timed_out(&self, reason: &'static str) {
+        if let Some(i) = TIMEOUT_REASONS.iter().position(|r| *r == reason) {
+            self.connections_timed_out[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// An admin request was refused: `missing` or `invalid` token.
+    pub fn admin_failure(&self, reason: &'static str) {
+        if let Some(i) = ADMIN_FAILURES.iter().position(|r| *r == reason) {
+            self.admin_failures[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Triples per named graph at `graph`'s revision: computed (a scan of every quad) only when
+    /// the revision moved since the last scrape.
+    pub fn graph_sizes(&self, graph: &crate::graph::Graph) -> GraphSizes {
+        let revision = graph.revision();
+        if let Some((at, sizes)) = &*self.graph_sizes.lock().expect("metrics lock")
+            && *at == revision
+        {
+            return sizes.clone();
+        }
+        self.graph_size_scans.fetch_add(1, Ordering::Relaxed);
+        match graph.graph_sizes() {
+            Ok(sizes) => {
+                let sizes = Arc::new(sizes);
+                *self.graph_sizes.lock().expect("metrics lock") = Some((revision, sizes.clone()));
+                sizes
+            }
+            Err(error) => {
+                tracing::warn!(%error, "counting triples for /metrics");
+                Arc::default()
+            }
+        }
+    }
+
+    /// How many times the triple counts were computed (a test's window on the cache).
+    #[cfg(test)]
+    pub fn graph_size_scans(&self) -> u64 {
+        self.graph_size_scans.load(Ordering::Relaxed)
+    }
+
     fn observe(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         let mut routes = self.routes.lock().expect("metrics lock");
         if !routes.contains_key(route) {
@@ -78,7 +154,7 @@ impl Metrics {
         histogram.count += 1;
     }
 
-    fn render(&self, graph_sizes: &[(String, u64)]) -> String {
+    fn render(&self, snapshot: &Snapshot) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP crosswalk_http_requests_total HTTP requests by route, method and status.\n",
@@ -126,8 +202,83 @@ impl Metrics {
             "# HELP crosswalk_sparql_overrunning Evaluations still running after their deadline was answered (the engine had not yet observed cancellation).\n# TYPE crosswalk_sparql_overrunning gauge\ncrosswalk_sparql_overrunning {}",
             self.overrunning.load(Ordering::Relaxed)
         );
+        let counter = |out: &mut String, name: &str, help: &str, kind: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        counter(
+            &mut out,
+            "crosswalk_http_connections",
+            "Open HTTP connections.",
+            "gauge",
+            load(&self.connections),
+        );
+        counter(
+            &mut out,
+            "crosswalk_http_connections_refused_total",
+            "Connections answered 503 at the connection cap.",
+            "counter",
+            load(&self.connections_refused),
+        );
+        out.push_str("# HELP crosswalk_http_connections_closed_total Connections closed by a limit (header read, idle keep-alive, stalled write).\n# TYPE crosswalk_http_connections_closed_total counter\n");
+        for (reason, n) in TIMEOUT_REASONS.iter().zip(&self.connections_timed_out) {
+            let _ = writeln!(
+                out,
+                "crosswalk_http_connections_closed_total{{reason=\"{reason}\"}} {}",
+                load(n)
+            );
+        }
+        out.push_str("# HELP crosswalk_admin_auth_failures_total Admin requests refused for a missing or wrong bearer token.\n# TYPE crosswalk_admin_auth_failures_total counter\n");
+        for (reason, n) in ADMIN_FAILURES.iter().zip(&self.admin_failures) {
+            let _ = writeln!(
+                out,
+                "crosswalk_admin_auth_failures_total{{reason=\"{reason}\"}} {}",
+                load(n)
+            );
+        }
+        if let Some(slots) = snapshot.slots {
+            counter(
+                &mut out,
+                "crosswalk_sparql_running",
+                "Evaluations holding a query slot.",
+                "gauge",
+                slots.running as u64,
+            );
+            counter(
+                &mut out,
+                "crosswalk_sparql_waiting",
+                "Queries waiting for a slot.",
+                "gauge",
+                slots.waiting as u64,
+            );
+            out.push_str("# HELP crosswalk_sparql_refused_total Queries refused a slot: busy (none freed in time) or queued (the client had too many waiting).\n# TYPE crosswalk_sparql_refused_total counter\n");
+            let _ = writeln!(
+                out,
+                "crosswalk_sparql_refused_total{{reason=\"busy\"}} {}\ncrosswalk_sparql_refused_total{{reason=\"queued\"}} {}",
+                slots.refused_busy, slots.refused_queued
+            );
+        }
+        if let Some(workers) = snapshot.workers {
+            counter(
+                &mut out,
+                "crosswalk_sparql_workers",
+                "Query worker processes alive.",
+                "gauge",
+                workers.alive as u64,
+            );
+            counter(
+                &mut out,
+                "crosswalk_sparql_workers_killed_total",
+                "Query workers killed at their query's deadline.",
+                "counter",
+                workers.killed,
+            );
+        }
         out.push_str("# HELP crosswalk_graph_triples Triples per named graph.\n# TYPE crosswalk_graph_triples gauge\n");
-        for (graph, n) in graph_sizes {
+        for (graph, n) in snapshot.graph_sizes.iter() {
             let _ = writeln!(
                 out,
                 "crosswalk_graph_triples{{graph=\"{}\"}} {n}",
@@ -172,18 +323,21 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 pub async fn render(State(state): State<AppState>) -> Response {
-    let graph = state.graph().clone();
-    let sizes = tokio::task::spawn_blocking(move || graph.graph_sizes())
+    let (metrics, graph) = (state.metrics.clone(), state.graph().clone());
+    let graph_sizes = tokio::task::spawn_blocking(move || metrics.graph_sizes(&graph))
         .await
-        .ok()
-        .and_then(Result::ok)
         .unwrap_or_default();
+    let snapshot = Snapshot {
+        graph_sizes,
+        slots: Some(state.slots.stats()),
+        workers: state.workers.as_ref().map(|pool| pool.stats()),
+    };
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&sizes),
+        state.metrics.render(&snapshot),
     )
         .into_response()
 }
@@ -201,7 +355,7 @@ mod tests {
             let method = Method::from_bytes(name.as_bytes()).unwrap();
             metrics.observe("unmatched", method_label(&method), 404, 0.001);
         }
-        let rendered = metrics.render(&[]);
+        let rendered = metrics.render(&Snapshot::default());
         assert!(rendered.contains("method=\"GET\""), "{rendered}");
         assert!(
             rendered.contains("method=\"other\",status=\"404\"} 3"),

@@ -1,26 +1,33 @@
-//! The HTTP service: routes, shared state, middleware (CORS, metrics, tracing), graceful stop.
+//! The HTTP service: routes, shared state, middleware (CORS, metrics, limits), graceful stop.
 //!
 //! | route | what |
 //! |---|---|
 //! | `GET/POST /sparql` | SPARQL 1.1 Protocol, read-only |
-//! | `POST /sparql/update` | SPARQL Update, admin bearer token |
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
 //! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
 //! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
-//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token (`sources`) |
-//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token (`crawl`) |
+//! | [`admin_routes`] (admin bearer token): | |
+//! | `POST /sparql/update` | SPARQL Update |
+//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry (`sources`) |
+//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now (`crawl`) |
+//! | `POST /api/admin/backup`, `POST /api/admin/retention` | online backup, retention now (`admin`) |
 //!
-//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`), and runs the
-//! graph's change-feed watcher and the crawl schedules (`crate::schedule`) on the caller's
-//! runtime. Module errors become statuses in `error`.
+//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`, which also
+//! holds every connection to the `[http]` limits), and runs the graph's change-feed watcher, the
+//! crawl schedules (`crate::schedule`), the retention job and the crawls that requests start on
+//! the caller's runtime. Queries are evaluated in worker processes (`crate::sparql::worker`)
+//! within fair per-client slots (`slots`). Module errors become statuses in `error`.
 
+mod admin;
 mod api;
 mod auth;
+mod client;
 mod crawl;
 mod error;
 mod metrics;
 mod search;
+mod slots;
 mod sources;
 mod sparql;
 mod stream;
@@ -28,6 +35,7 @@ mod stream;
 mod tests;
 mod threads;
 
+pub use client::Client;
 use threads::Threads;
 
 use crate::config::Config;
@@ -38,10 +46,14 @@ use crate::graph::feed::ChangeFeed;
 use crate::index::SearchIndex;
 use crate::index::service::{SearchService, service_iri};
 use crate::sparql::saved::SavedQueries;
+use crate::sparql::worker::{Pool, PoolSettings, QueryViews};
 use crate::sparql::{Engine, Limits};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use metrics::Metrics;
+use slots::Slots;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
@@ -75,20 +87,49 @@ pub struct Shared {
     engine: Engine,
     saved: Arc<SavedQueries>,
     metrics: Arc<Metrics>,
-    /// Bounds concurrent query evaluations (each runs on its own blocking thread).
-    query_slots: Arc<tokio::sync::Semaphore>,
+    /// Bounds concurrent query evaluations, fairly between clients.
+    slots: Arc<Slots>,
+    /// Worker processes evaluating queries; None evaluates on blocking threads.
+    workers: Option<Pool>,
+    /// `http.trusted_proxies`, parsed.
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// The graph's change feed and the search index on it.
     downstream: Downstream,
     /// None when the ops database could not be opened (logged at start; crawl routes answer 503).
     crawler: Option<Arc<Crawler>>,
     /// Set by [`serve`] once the crawl schedules run.
     scheduler: OnceLock<Arc<crate::schedule::Scheduler>>,
+    /// The runtime the state was made on (the caller of [`serve`]): crawls started by requests
+    /// run there, never on the HTTP threads.
+    background: Option<tokio::runtime::Handle>,
 }
 
 impl AppState {
     /// The state of a server over `downstream`'s graph, with `/api/search` and the
-    /// `SERVICE cw:search` bridge when it has a search index.
+    /// `SERVICE cw:search` bridge when it has a search index. Queries are evaluated on blocking
+    /// threads; [`AppState::with_workers`] evaluates them in killable processes instead.
     pub fn new(config: Config, downstream: Downstream, saved: SavedQueries) -> Self {
+        Self::build(config, downstream, saved, None)
+    }
+
+    /// Like [`AppState::new`], evaluating queries in worker processes started as
+    /// `<program> sparql-worker` (the `crosswalk` executable) when the store is on disk and
+    /// `sparql.isolate` is on. Makes the first query view (a checkpoint of the graph).
+    pub fn with_workers(
+        config: Config,
+        downstream: Downstream,
+        saved: SavedQueries,
+        program: PathBuf,
+    ) -> Self {
+        Self::build(config, downstream, saved, Some(program))
+    }
+
+    fn build(
+        config: Config,
+        downstream: Downstream,
+        saved: SavedQueries,
+        program: Option<PathBuf>,
+    ) -> Self {
         let limits = Limits {
             timeout: config.query_timeout(),
             max_rows: config.sparql.max_rows,
@@ -102,22 +143,43 @@ impl AppState {
                 None
             }
         };
-        let mut engine = Engine::new(graph, limits);
+        let mut engine = Engine::new(graph.clone(), limits);
+        let mut services = Vec::new();
         if let Some(index) = downstream.index() {
             let handler = SearchService::new(index.clone());
             let iri = service_iri();
+            services.push(iri.as_str().to_owned());
             engine =
                 engine.with_hook(move |evaluator| evaluator.with_service_handler(iri, handler));
         }
+        let workers = match program {
+            Some(program) if config.sparql.isolate && graph.dir().is_some() => {
+                start_workers(&config, &downstream, &engine, program, services)
+            }
+            _ => None,
+        };
+        let trusted_proxies = config
+            .http
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| crate::config::parse_net(p))
+            .collect();
         Self(Arc::new(Shared {
             crawler,
             scheduler: OnceLock::new(),
             engine,
-            query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
+            slots: Slots::new(
+                config.sparql.max_concurrent,
+                config.sparql.max_per_client,
+                config.sparql.max_queued_per_client,
+            ),
+            workers,
+            trusted_proxies,
             saved: Arc::new(saved),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
             downstream,
+            background: tokio::runtime::Handle::try_current().ok(),
         }))
     }
 
@@ -137,6 +199,11 @@ impl AppState {
         self.crawler.as_ref()
     }
 
+    /// Whether queries are evaluated in worker processes.
+    pub fn isolated(&self) -> bool {
+        self.workers.is_some()
+    }
+
     /// Brings everything downstream of the graph up to date after a write, before the write is
     /// acknowledged: what a client was told is done is then searchable and scheduled. A failure
     /// is logged (the write itself stands; the watcher or the next start retries).
@@ -145,26 +212,72 @@ impl AppState {
             tracing::error!(%error, "bringing derived stores up to date after a write");
         }
     }
+
+    /// Runs `work` on the runtime the state was made on (not on an HTTP thread) and waits.
+    pub(crate) async fn in_background<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        match &self.background {
+            Some(runtime) => runtime.spawn(work).await,
+            None => tokio::spawn(work).await,
+        }
+    }
+}
+
+/// The query views on the change feed and the worker pool reading them; None (logged) when they
+/// cannot be made, and queries then run on threads.
+fn start_workers(
+    config: &Config,
+    downstream: &Downstream,
+    engine: &Engine,
+    program: PathBuf,
+    services: Vec<String>,
+) -> Option<Pool> {
+    let started = (|| {
+        let views = Arc::new(QueryViews::open(&config.data_dir.join("views"))?);
+        use crate::graph::feed::Consumer;
+        views
+            .catch_up(downstream.graph())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        downstream.feed().add(views.clone());
+        let settings = PoolSettings {
+            program,
+            memory: config.sparql.worker_memory_mb << 20,
+            prewarm: config.sparql.max_per_client.min(4),
+            services,
+        };
+        Pool::new(settings, engine.clone(), views)
+    })();
+    match started {
+        Ok(pool) => Some(pool),
+        Err(error) => {
+            tracing::error!(%error, "query workers not started; queries run on threads");
+            None
+        }
+    }
 }
 
 /// The application's routes, without binding a socket (tests use this with their own listener).
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
-        .route("/sparql", get(sparql::get).post(sparql::post))
+    let config = &state.config;
+    let query_body = DefaultBodyLimit::max(query_body_limit(config));
+    let public = Router::new()
+        .route(
+            "/sparql",
+            get(sparql::get).post(sparql::post).layer(query_body),
+        )
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
-        .route("/api/sources", get(sources::list).post(sources::add))
-        .route("/api/sources/{id}", delete(sources::remove))
-        .route("/api/sources/{id}/pause", post(sources::pause))
-        .route("/api/sources/{id}/resume", post(sources::resume))
-        .route("/api/crawl", post(crawl::crawl))
+        .route("/api/sources", get(sources::list))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
-    if state.config.admin.token.is_some() {
-        router = router.route("/sparql/update", post(sparql::update));
-    }
-    router
+    public
+        .merge(admin_routes(&state))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.http.write_timeout(),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -173,22 +286,87 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Every route that needs the admin bearer token, behind one layer that checks it
+/// (`auth::require_admin`): a handler added here cannot forget the check, and a route needing
+/// the token belongs nowhere else. Without a configured token they all answer 404.
+pub fn admin_routes(state: &AppState) -> Router<AppState> {
+    let query_body = DefaultBodyLimit::max(query_body_limit(&state.config));
+    Router::new()
+        .route("/sparql/update", post(sparql::update).layer(query_body))
+        .route("/api/sources", post(sources::add))
+        .route("/api/sources/{id}", delete(sources::remove))
+        .route("/api/sources/{id}/pause", post(sources::pause))
+        .route("/api/sources/{id}/resume", post(sources::resume))
+        .route("/api/crawl", post(crawl::crawl))
+        .route("/api/admin/backup", post(admin::backup))
+        .route("/api/admin/retention", post(admin::retention))
+        .layer(DefaultBodyLimit::max(state.config.http.max_json_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
+        ))
+}
+
+/// A SPARQL request body: the query (or update) at its size limit, URL-encoded (up to three
+/// bytes per byte), with room for the other form parameters.
+fn query_body_limit(config: &Config) -> usize {
+    config.sparql.max_query_bytes.saturating_mul(3) + 16 * 1024
+}
+
 /// Serves on `listener` until Ctrl-C / SIGTERM, keeping everything downstream of the graph in
-/// step with it and running the crawl schedules (unless `crawl.schedule` is off).
+/// step with it, running the crawl schedules (unless `crawl.schedule` is off) and the retention
+/// job (unless `retention.enabled` is off). On the signal, requests in flight get
+/// `http.shutdown_grace_secs` to finish; then connections are closed and workers killed.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
+    raise_file_limit();
     // Any write (a crawl, an update) reaches the derived stores through this watcher; handlers
     // that acknowledge writes also settle the feed themselves before answering.
     let _watch = state.feed().watch();
     start_schedules(&state).await;
+    let retention = admin::start_retention(&state);
     // This runtime keeps the schedules and the watcher; requests go to the HTTP threads.
     let count = state.config.http_threads;
-    let threads = Threads::start(router(state.clone()), listener, count)?;
+    let threads = Threads::start(
+        router(state.clone()),
+        listener,
+        count,
+        threads::Limits::from_config(&state.config.http),
+        state.metrics.clone(),
+    )?;
     shutdown_signal().await;
+    let grace = state.config.http.shutdown_grace();
+    tracing::info!(?grace, "shutting down: finishing the requests in flight");
     threads.stop().await;
-    if let Some(scheduler) = state.scheduler.get() {
-        scheduler.shutdown().await;
+    if let Some(pool) = &state.workers {
+        pool.shutdown();
+    }
+    if let Some(retention) = retention {
+        retention.abort();
+    }
+    if let Some(scheduler) = state.scheduler.get()
+        && tokio::time::timeout(grace, scheduler.shutdown())
+            .await
+            .is_err()
+    {
+        tracing::warn!("crawl schedules did not stop within the grace");
     }
     Ok(())
+}
+
+/// Lets the process open as many files as its hard limit allows: every connection is one, and
+/// RocksDB sizes its table cache from the limit.
+fn raise_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(error) = setrlimit(Resource::Nofile, raised) {
+            tracing::debug!(%error, "open-file limit not raised");
+        }
+    }
 }
 
 /// Starts the crawl schedules when enabled and puts them on the change feed; a failure is

@@ -1,15 +1,14 @@
 //! The tracked-source registry over HTTP: `GET/POST /api/sources`, `DELETE /api/sources/{id}`,
-//! `POST /api/sources/{id}/pause|resume`. Everything but the listing needs the admin bearer
-//! token. The listing shows registry settings and the last crawl outcome; nothing in it is
-//! secret.
+//! `POST /api/sources/{id}/pause|resume`. Everything but the listing is an admin route
+//! (`server::admin_routes` checks the token). The listing shows registry settings and the last
+//! crawl outcome; nothing in it is secret.
 
 use super::AppState;
-use super::auth::require_admin;
 use super::error::ApiError;
 use crate::source::{self, NewSource, SourceError};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -77,10 +76,8 @@ fn rfc3339(seconds: Option<i64>) -> Option<String> {
 
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &headers)?;
     let new: NewSource = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid source JSON: {e}")))?;
     let graph = state.graph().clone();
@@ -91,45 +88,39 @@ pub async fn add(
 
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &headers)?;
     let graph = state.graph().clone();
     let removed = id.clone();
-    blocking(move || source::remove(&graph, &removed)).await?;
-    if let Some(crawler) = state.crawler()
-        && let Err(error) = crawler.state().forget(&id)
-    {
-        tracing::warn!(source = %id, %error, "crawl state of a removed source kept");
-    }
+    let crawl_state = state.crawler().map(|c| c.state().clone());
+    // The registry write and the SQLite delete both block: one blocking task.
+    blocking(move || {
+        source::remove(&graph, &removed)?;
+        if let Some(crawl_state) = crawl_state
+            && let Err(error) = crawl_state.forget(&removed)
+        {
+            tracing::warn!(source = %removed, %error, "crawl state of a removed source kept");
+        }
+        Ok(())
+    })
+    .await?;
     state.settle().await;
     Ok(Json(json!({ "removed": id })).into_response())
 }
 
-pub async fn pause(
-    state: State<AppState>,
-    headers: HeaderMap,
-    id: Path<String>,
-) -> Result<Response, ApiError> {
-    set_enabled(state, headers, id, false).await
+pub async fn pause(state: State<AppState>, id: Path<String>) -> Result<Response, ApiError> {
+    set_enabled(state, id, false).await
 }
 
-pub async fn resume(
-    state: State<AppState>,
-    headers: HeaderMap,
-    id: Path<String>,
-) -> Result<Response, ApiError> {
-    set_enabled(state, headers, id, true).await
+pub async fn resume(state: State<AppState>, id: Path<String>) -> Result<Response, ApiError> {
+    set_enabled(state, id, true).await
 }
 
 async fn set_enabled(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     enabled: bool,
 ) -> Result<Response, ApiError> {
-    require_admin(&state, &headers)?;
     let graph = state.graph().clone();
     let target = id.clone();
     blocking(move || source::set_enabled(&graph, &target, enabled)).await?;

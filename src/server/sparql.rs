@@ -1,9 +1,11 @@
 //! SPARQL 1.1 Protocol: `GET /sparql?query=`, `POST` form or `application/sparql-query`,
 //! dataset parameters, content negotiation, a service description when no query is given, and
-//! `POST /sparql/update` behind the admin bearer token.
+//! `POST /sparql/update` (an admin route: `server::admin_routes` checks the token), which takes a
+//! query slot and runs under the query time limit.
 
+use super::client::Client;
 use super::error::ApiError;
-use super::{AppState, auth, stream};
+use super::{AppState, stream};
 use crate::graph::names;
 use crate::sparql::DatasetRequest;
 use crate::sparql::format::{self, OutputFormat, QueryForm};
@@ -67,6 +69,7 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
 
 pub async fn get(
     State(state): State<AppState>,
+    client: Client,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
@@ -76,13 +79,14 @@ pub async fn get(
         return read_only().into_response();
     }
     match params.query.take() {
-        Some(query) => evaluate(&state, &headers, query, params).await,
+        Some(query) => evaluate(&state, client, &headers, query, params).await,
         None => service_description(&state, &headers, params.format.as_deref()),
     }
 }
 
 pub async fn post(
     State(state): State<AppState>,
+    client: Client,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
@@ -111,7 +115,7 @@ pub async fn post(
         return read_only().into_response();
     }
     match params.query.take() {
-        Some(query) => evaluate(&state, &headers, query, params).await,
+        Some(query) => evaluate(&state, client, &headers, query, params).await,
         None => ApiError::bad_request("missing 'query' parameter").into_response(),
     }
 }
@@ -125,6 +129,7 @@ fn read_only() -> ApiError {
 
 async fn evaluate(
     state: &AppState,
+    client: Client,
     headers: &HeaderMap,
     query: String,
     params: ProtocolParams,
@@ -138,16 +143,16 @@ async fn evaluate(
         Ok(format) => format,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    stream::query_response(state, prepared, format).await
+    stream::query_response(state, client, prepared, format).await
 }
 
-/// `POST /sparql/update`: only when an admin token is configured, and only with it.
+/// `POST /sparql/update`: one transaction, in a query slot and under the query time limit.
 pub async fn update(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    auth::require_admin(&state, &headers)?;
     let text = match content_type(&headers).as_str() {
         "application/sparql-update" => utf8(body)?,
         "application/x-www-form-urlencoded" => form_pairs(&body)?
@@ -162,10 +167,18 @@ pub async fn update(
             ));
         }
     };
+    let limit = state.engine.limits().timeout;
+    let slot = match state.slots.acquire(client.key(), limit).await {
+        Ok(slot) => slot,
+        Err(refusal) => return Ok(stream::refused(refusal)),
+    };
     let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || engine.update(&text))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        engine.update(&text)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
     state.settle().await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,22 +1,33 @@
-//! Streams a blocking query evaluation into an HTTP response.
+//! Streams a query evaluation into an HTTP response.
 //!
-//! Point lookups (`Prepared::is_point_lookup`) are the exception: they run on the connection's
-//! own thread and answer whole, because handing them to another thread cost more than running
-//! them (see `inline_response`); one with too many rows to do that is run again the usual way.
+//! Every evaluation first takes a slot ([`super::slots`]): at most `sparql.max_concurrent` at
+//! once and `sparql.max_per_client` for one client, handed out fairly between clients.
 //!
-//! The evaluation runs on a blocking thread and writes through a buffer into a channel. The handler
-//! waits for the first message: an error before any byte was sent becomes a proper status
-//! (400 for syntax, 503 for timeout); otherwise the body streams as the results arrive and a
-//! later failure aborts the body, so clients see a truncated transfer rather than wrong data.
+//! Point lookups (`Prepared::is_point_lookup`) then run on the connection's own thread and
+//! answer whole, because handing them to another thread cost more than running them (see
+//! `inline_response`); one with too many rows to do that is run again the usual way.
 //!
-//! Oxigraph checks the cancellation token only when it reads from storage, so a query that
-//! spins on in-memory work (a cross product of materialised joins) can run past its deadline.
-//! The handler therefore answers 503 at the deadline itself, whatever the evaluation thread is
-//! doing, and evaluations run in a bounded number of slots so such threads cannot pile up
-//! unnoticed (`crosswalk_sparql_overrunning` counts those still running past their deadline).
+//! Everything else runs in a worker process (`crate::sparql::worker`) when the server has them:
+//! the worker streams its output back and is killed if it is still evaluating at the deadline
+//! (plus a grace for it to report its own timeout), which releases the slot at once, whether or
+//! not anybody reads the output. Without workers (an in-memory store, `sparql.isolate = false`)
+//! the evaluation runs on a blocking thread and writes through a buffer into a channel; every
+//! send waits at most until the query's deadline, so a client that stops reading cannot hold
+//! the slot past it. Oxigraph checks the cancellation token only when it reads storage, so such
+//! a thread may spin on in-memory work past its deadline: the handler answers 503 at the
+//! deadline itself, and the overrunning evaluation gives its place in the shared capacity back
+//! while still counting against its own client (`crosswalk_sparql_overrunning` counts them).
+//!
+//! Either way the handler waits for the first output: an error before any byte was sent becomes
+//! a proper status (400 for syntax, 503 for timeout); otherwise the body streams as the results
+//! arrive and a later failure aborts the body, so clients see a truncated transfer rather than
+//! wrong data. A result that fits one 32 KiB buffer goes out whole with a `Content-Length`.
 
+use super::client::Client;
 use super::error::ApiError;
+use super::slots::{Refusal, Slot};
 use super::{AppState, Metrics};
+use crate::sparql::worker::{Output, Pool};
 use crate::sparql::{OutputFormat, Prepared, SparqlError};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -24,10 +35,12 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream;
 use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 const CHUNK: usize = 32 * 1024;
-const OVERRUN_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+const OVERRUN_GRACE: Duration = Duration::from_millis(500);
 
 enum Message {
     Chunk(Bytes),
@@ -37,16 +50,44 @@ enum Message {
     Done(Bytes),
 }
 
-/// Sends each write as one chunk. It sits behind a [`BufWriter`], so what arrives here is a full
-/// buffer: the serializers' many tiny writes (a quote, a key, a comma) stay in the buffer's
-/// inlined fast path instead of each costing a call into the channel side.
-struct ChannelWriter(mpsc::Sender<Message>);
+/// Sends each write as one chunk, waiting at most until the query's deadline when the channel
+/// is full (the client is not reading). It sits behind a [`BufWriter`], so what arrives here is
+/// a full buffer: the serializers' many tiny writes (a quote, a key, a comma) stay in the
+/// buffer's inlined fast path instead of each costing a call into the channel side.
+struct ChannelWriter {
+    sender: mpsc::Sender<Message>,
+    deadline: Instant,
+    /// The handler's runtime, whose timer bounds a blocked send.
+    runtime: tokio::runtime::Handle,
+}
+
+impl ChannelWriter {
+    fn send(&self, message: Message) -> std::io::Result<()> {
+        let gone = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away");
+        let late = || std::io::Error::new(std::io::ErrorKind::TimedOut, "client too slow");
+        let message = match self.sender.try_send(message) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(gone()),
+            Err(mpsc::error::TrySendError::Full(message)) => message,
+        };
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(late());
+        }
+        match self
+            .runtime
+            .block_on(tokio::time::timeout(left, self.sender.send(message)))
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(gone()),
+            Err(_) => Err(late()),
+        }
+    }
+}
 
 impl Write for ChannelWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .blocking_send(Message::Chunk(Bytes::copy_from_slice(data)))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+        self.send(Message::Chunk(Bytes::copy_from_slice(data)))?;
         Ok(data.len())
     }
 
@@ -56,9 +97,9 @@ impl Write for ChannelWriter {
 }
 
 /// Buffers the output and keeps the serializers' flushes from turning into tiny chunks.
-struct Output(BufWriter<ChannelWriter>);
+struct Buffered(BufWriter<ChannelWriter>);
 
-impl Write for Output {
+impl Write for Buffered {
     #[inline]
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.0.write(data)
@@ -75,19 +116,17 @@ impl Write for Output {
     }
 }
 
-/// Runs `prepared` and answers with its results in `format`.
+/// Runs `prepared` for `client` and answers with its results in `format`.
 pub async fn query_response(
     state: &AppState,
+    client: Client,
     prepared: Prepared,
     format: OutputFormat,
 ) -> Response {
     let limit = state.engine.limits().timeout;
-    let Some(slot) = query_slot(state, limit).await else {
-        return ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "all query slots are busy; retry later",
-        )
-        .into_response();
+    let slot = match state.slots.acquire(client.key(), limit).await {
+        Ok(slot) => slot,
+        Err(refusal) => return refused(refusal),
     };
     // A lookup with more rows than it may take on this thread falls through and runs again off it.
     if prepared.is_point_lookup()
@@ -95,19 +134,141 @@ pub async fn query_response(
     {
         return response;
     }
+    match &state.workers {
+        Some(pool) if pool.ready() => isolated(state, pool, slot, prepared, format).await,
+        _ => threaded(state, slot, prepared, format).await,
+    }
+}
+
+/// The answer when no slot was given.
+pub fn refused(refusal: Refusal) -> Response {
+    let mut response = match refusal {
+        Refusal::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "all query slots are busy; retry later",
+        ),
+        Refusal::Queued => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many of your queries are running or waiting; wait for them before sending more",
+        ),
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// Evaluates in a worker process, killed at the deadline.
+async fn isolated(
+    state: &AppState,
+    pool: &Pool,
+    slot: Slot,
+    prepared: Prepared,
+    format: OutputFormat,
+) -> Response {
+    let limit = state.engine.limits().timeout;
+    // Released when the evaluation ends, or at once when its worker is killed at the deadline.
+    let slot = Arc::new(Mutex::new(Some(slot)));
+    let held = slot.clone();
+    let deadline = Instant::now() + limit + OVERRUN_GRACE;
+    let started = pool
+        .start(&prepared, format, deadline, move || {
+            held.lock().unwrap_or_else(|e| e.into_inner()).take();
+        })
+        .await;
+    let release = move || {
+        slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+    };
+    let mut evaluation = match started {
+        Ok(evaluation) => evaluation,
+        Err(error) => {
+            release();
+            return ApiError::from(error).into_response();
+        }
+    };
+    let first = match evaluation.next().await {
+        Ok(Output::Done {
+            tail, truncated, ..
+        }) => {
+            release();
+            if truncated {
+                state.metrics.rows_truncated();
+            }
+            return with_headers(state, format, Response::new(Body::from(tail)));
+        }
+        Err(error) => {
+            release();
+            count_timeout(&state.metrics, &error);
+            return ApiError::from(error).into_response();
+        }
+        Ok(Output::Chunk(first)) => first,
+    };
+    let metrics = state.metrics.clone();
+    let body = stream::unfold(
+        (Some(first), Some(evaluation), Some(release)),
+        move |(pending, mut evaluation, mut release)| {
+            let metrics = metrics.clone();
+            async move {
+                if let Some(chunk) = pending {
+                    return Some((Ok(chunk), (None, evaluation, release)));
+                }
+                let next = evaluation.as_mut()?.next().await;
+                let item = match next {
+                    Ok(Output::Chunk(chunk)) => {
+                        return Some((Ok(chunk), (None, evaluation, release)));
+                    }
+                    Ok(Output::Done {
+                        tail, truncated, ..
+                    }) => {
+                        if truncated {
+                            metrics.rows_truncated();
+                        }
+                        (!tail.is_empty()).then_some(Ok(tail))
+                    }
+                    Err(error) => {
+                        count_timeout(&metrics, &error);
+                        tracing::warn!(%error, "query failed after results started streaming");
+                        Some(Err(std::io::Error::other(error.to_string())))
+                    }
+                };
+                // Ended: the worker went back to the pool (or was killed); free the slot.
+                evaluation = None;
+                if let Some(release) = release.take() {
+                    release();
+                }
+                item.map(|item| (item, (None, evaluation, release)))
+            }
+        },
+    );
+    with_headers(state, format, Response::new(Body::from_stream(body)))
+}
+
+/// Evaluates on a blocking thread of this runtime (no worker processes).
+async fn threaded(
+    state: &AppState,
+    slot: Slot,
+    prepared: Prepared,
+    format: OutputFormat,
+) -> Response {
+    let limit = state.engine.limits().timeout;
     let (sender, mut receiver) = mpsc::channel(8);
     let engine = state.engine.clone();
     let metrics = state.metrics.clone();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
+    let slot = Arc::new(Mutex::new(slot));
+    let held = slot.clone();
+    let writer = ChannelWriter {
+        sender,
+        deadline: started + limit,
+        runtime: tokio::runtime::Handle::current(),
+    };
     tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        let mut output = Output(BufWriter::with_capacity(
-            CHUNK,
-            ChannelWriter(sender.clone()),
-        ));
+        let _slot = held;
+        let mut output = Buffered(BufWriter::with_capacity(CHUNK, writer));
         let result = engine.run(prepared, format, &mut output);
         // Taken apart rather than dropped: dropping would flush the buffer as one more chunk.
-        let (_, buffered) = output.0.into_parts();
+        let (writer, buffered) = output.0.into_parts();
         let last = match result {
             Ok(summary) => {
                 if summary.truncated {
@@ -118,9 +279,12 @@ pub async fn query_response(
                     buffered.unwrap_or_else(|panicked| panicked.into_inner()),
                 ))
             }
+            Err(SparqlError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Message::Failed(SparqlError::Timeout(limit))
+            }
             Err(error) => Message::Failed(error),
         };
-        let _ = sender.blocking_send(last);
+        let _ = writer.send(last);
         if started.elapsed() > limit + OVERRUN_GRACE {
             metrics.overrun_finished();
         }
@@ -131,6 +295,7 @@ pub async fn query_response(
         Err(_) => {
             state.metrics.query_timeout();
             state.metrics.overrun_started();
+            slot.lock().unwrap_or_else(|e| e.into_inner()).overrun();
             return ApiError::from(SparqlError::Timeout(limit)).into_response();
         }
         Ok(first) => first,
@@ -172,24 +337,6 @@ pub async fn query_response(
         }
     });
     with_headers(state, format, Response::new(Body::from_stream(body)))
-}
-
-/// One of the bounded evaluation slots, waiting up to `limit` for one when all are taken.
-/// A free slot is taken at once, without arming a timer for a wait that does not happen.
-async fn query_slot(
-    state: &AppState,
-    limit: std::time::Duration,
-) -> Option<tokio::sync::OwnedSemaphorePermit> {
-    match state.query_slots.clone().try_acquire_owned() {
-        Ok(slot) => Some(slot),
-        Err(tokio::sync::TryAcquireError::Closed) => None,
-        Err(tokio::sync::TryAcquireError::NoPermits) => {
-            tokio::time::timeout(limit, state.query_slots.clone().acquire_owned())
-                .await
-                .ok()?
-                .ok()
-        }
-    }
 }
 
 /// Rows a point lookup may serialise on the connection's thread; a longer result is produced

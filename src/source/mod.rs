@@ -225,6 +225,13 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(invalid("url", "must be an http or https URL with a host"));
     }
+    // The registry is public (the graph and /api/sources): a password here would be published.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "url",
+            "credentials (user:password@) are refused: the registry is public; track a URL that needs none",
+        ));
+    }
     // Stored as an IRI (dcat:accessURL), and URLs allow characters IRIs do not (`[`, `]` or `|`
     // outside the host, for instance).
     let url_iri = NamedNode::new(url.as_str()).map_err(|e| {
@@ -455,6 +462,31 @@ mod tests {
         assert_eq!(title_from_url(&url), "Model Framework (www.example.gov.sg)");
         assert!(valid_slug("sg-1"));
         assert!(!valid_slug("../x"));
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_and_never_stored() {
+        let graph = Graph::in_memory().unwrap();
+        for url in [
+            "https://user:secret@example.org/ai/rules",
+            "https://token@example.org/ai/rules",
+        ] {
+            let error = add(
+                &graph,
+                NewSource {
+                    url: url.into(),
+                    jurisdiction: "SG".into(),
+                    ..NewSource::default()
+                },
+            )
+            .unwrap_err();
+            assert!(
+                matches!(error, SourceError::Invalid { field: "url", .. }),
+                "{error}"
+            );
+        }
+        assert!(list(&graph).unwrap().is_empty());
+        assert_eq!(graph.revision(), 0, "nothing was written");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Cancels queries that outlive their time limit. One thread serves every query in the process:
+//! Cancels queries that outlive their time limit, and runs other deadline actions (killing a
+//! worker process that overran, `worker`). One thread serves every query in the process:
 //! spawning a watchdog thread per query cost more than a point lookup's whole evaluation, and
 //! registering a query wakes that thread only when the new deadline is the earliest pending one.
 //! With one time limit for all queries that is only the first query after an idle spell, and
@@ -14,8 +15,23 @@ use std::time::{Duration, Instant};
 
 struct Entry {
     at: Instant,
-    token: CancellationToken,
+    action: Action,
     finished: Arc<AtomicBool>,
+}
+
+/// What happens at a deadline that was not disarmed in time.
+enum Action {
+    Cancel(CancellationToken),
+    Run(Box<dyn FnOnce() + Send>),
+}
+
+impl Action {
+    fn fire(self) {
+        match self {
+            Self::Cancel(token) => token.cancel(),
+            Self::Run(action) => action(),
+        }
+    }
 }
 
 impl PartialEq for Entry {
@@ -61,12 +77,22 @@ struct Pending {
 
 /// Cancels `token` after `limit` unless the returned guard was dropped first.
 pub fn watch(token: CancellationToken, limit: Duration) -> Guard {
+    register(Instant::now() + limit, Action::Cancel(token))
+}
+
+/// Runs `action` at `at` unless the returned guard was dropped first. The action runs on the
+/// timer thread: keep it short.
+pub fn at(at: Instant, action: impl FnOnce() + Send + 'static) -> Guard {
+    register(at, Action::Run(Box::new(action)))
+}
+
+fn register(at: Instant, action: Action) -> Guard {
     static DEADLINES: OnceLock<Arc<Deadlines>> = OnceLock::new();
     let deadlines = DEADLINES.get_or_init(spawn_timer);
     let finished = Arc::new(AtomicBool::new(false));
     let entry = Entry {
-        at: Instant::now() + limit,
-        token,
+        at,
+        action,
         finished: finished.clone(),
     };
     let mut pending = deadlines
@@ -108,11 +134,21 @@ fn spawn_timer() -> Arc<Deadlines> {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             loop {
                 let now = Instant::now();
+                let mut due = Vec::new();
                 while pending.heap.peek().is_some_and(|Reverse(e)| e.at <= now) {
                     let Reverse(entry) = pending.heap.pop().expect("peeked");
                     if !entry.finished.load(Ordering::Acquire) {
-                        entry.token.cancel();
+                        due.push(entry.action);
                     }
+                }
+                if !due.is_empty() {
+                    // Actions may take locks of their own (a worker's, a slot's): not under ours.
+                    drop(pending);
+                    due.into_iter().for_each(Action::fire);
+                    pending = shared
+                        .pending
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
                 pending.swept = pending.swept.min(pending.heap.len());
                 pending = match pending.heap.peek() {
@@ -150,6 +186,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         assert!(late.is_cancelled());
         assert!(!done.is_cancelled());
+    }
+
+    #[test]
+    fn actions_run_at_their_deadline_unless_disarmed() {
+        let fired = Arc::new(AtomicBool::new(false));
+        let kept = Arc::new(AtomicBool::new(false));
+        let (f, k) = (fired.clone(), kept.clone());
+        let _armed = at(Instant::now() + Duration::from_millis(20), move || {
+            f.store(true, Ordering::SeqCst)
+        });
+        drop(at(Instant::now() + Duration::from_millis(20), move || {
+            k.store(true, Ordering::SeqCst)
+        }));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(fired.load(Ordering::SeqCst));
+        assert!(!kept.load(Ordering::SeqCst));
     }
 
     #[test]

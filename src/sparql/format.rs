@@ -30,6 +30,33 @@ impl OutputFormat {
     }
 }
 
+impl OutputFormat {
+    /// The format's position among the formats served, a stable code for the worker protocol.
+    pub(crate) fn code(self) -> Option<u8> {
+        let position = match self {
+            Self::Results(f) => RESULT_FORMATS.iter().position(|x| *x == f),
+            Self::Rdf(f) => RDF_FORMATS
+                .iter()
+                .position(|x| x.media_type() == f.media_type())
+                .map(|i| i + RESULT_FORMATS.len()),
+        };
+        position.and_then(|i| u8::try_from(i).ok())
+    }
+
+    /// The format with that [`OutputFormat::code`].
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
+        let i = usize::from(code);
+        RESULT_FORMATS
+            .get(i)
+            .map(|f| Self::Results(*f))
+            .or_else(|| {
+                RDF_FORMATS
+                    .get(i.checked_sub(RESULT_FORMATS.len())?)
+                    .map(|f| Self::Rdf(*f))
+            })
+    }
+}
+
 const RESULT_FORMATS: [QueryResultsFormat; 4] = [
     QueryResultsFormat::Json,
     QueryResultsFormat::Xml,
@@ -253,5 +280,18 @@ mod tests {
             negotiate(QueryForm::Graph, None, Some("xml")).unwrap(),
             OutputFormat::Rdf(RdfFormat::RdfXml)
         );
+    }
+
+    #[test]
+    fn every_served_format_has_a_code_that_comes_back() {
+        for format in RESULT_FORMATS
+            .into_iter()
+            .map(OutputFormat::Results)
+            .chain(RDF_FORMATS.into_iter().map(OutputFormat::Rdf))
+        {
+            let code = format.code().unwrap();
+            assert_eq!(OutputFormat::from_code(code), Some(format));
+        }
+        assert_eq!(OutputFormat::from_code(200), None);
     }
 }

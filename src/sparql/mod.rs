@@ -8,6 +8,7 @@ mod deadline;
 pub mod format;
 mod run;
 pub mod saved;
+pub mod worker;
 
 pub use crate::graph::{Graph, GraphError};
 pub use format::{OutputFormat, QueryForm};
@@ -66,6 +67,9 @@ pub enum SparqlError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Graph(#[from] GraphError),
+    /// An evaluation in a worker process failed there, or the worker did.
+    #[error("{message}")]
+    Worker { client: bool, message: String },
 }
 
 impl SparqlError {
@@ -78,6 +82,7 @@ impl SparqlError {
                 | Self::TooLarge { .. }
                 | Self::Service(_)
                 | Self::ServiceInput(_)
+                | Self::Worker { client: true, .. }
         )
     }
 }
@@ -101,7 +106,7 @@ pub enum ServiceCallError {
 }
 
 /// The protocol's `default-graph-uri` and `named-graph-uri` parameters.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DatasetRequest {
     pub default_graphs: Vec<String>,
     pub named_graphs: Vec<String>,
@@ -125,10 +130,21 @@ struct Parts {
 /// A parsed query with its dataset and parameter bindings, ready to run once.
 #[derive(Clone)]
 pub struct Prepared {
+    /// The text it was parsed from, for a worker process to parse again.
+    text: Arc<str>,
     form: QueryForm,
     query: spargebra::Query,
     dataset: Dataset,
     bindings: Vec<(Variable, GroundTerm)>,
+}
+
+/// A prepared query as text, dataset and bindings (terms in N-Triples syntax): what a worker
+/// process receives to prepare the same query again.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Description {
+    pub text: String,
+    pub dataset: DatasetRequest,
+    pub bindings: Vec<(String, String)>,
 }
 
 /// The dataset a query runs over, resolved from the protocol parameters.
@@ -187,6 +203,37 @@ impl Prepared {
             | spargebra::Query::Ask { pattern, .. }
             | spargebra::Query::Construct { pattern, .. } => lookup(pattern),
             spargebra::Query::Describe { .. } => false,
+        }
+    }
+
+    /// What another process needs to prepare this query again ([`Engine::prepare_described`]).
+    pub(crate) fn describe(&self) -> Description {
+        let iri = |name: &GraphName| match name {
+            GraphName::NamedNode(node) => node.as_str().to_owned(),
+            other => other.to_string(),
+        };
+        let dataset = match &self.dataset {
+            Dataset::Default => DatasetRequest::default(),
+            Dataset::Explicit { default, named } => DatasetRequest {
+                default_graphs: default.iter().map(iri).collect(),
+                named_graphs: named
+                    .iter()
+                    .flatten()
+                    .map(|node| match node {
+                        NamedOrBlankNode::NamedNode(node) => node.as_str().to_owned(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            },
+        };
+        Description {
+            text: self.text.to_string(),
+            dataset,
+            bindings: self
+                .bindings
+                .iter()
+                .map(|(variable, term)| (variable.as_str().to_owned(), term.to_string()))
+                .collect(),
         }
     }
 
@@ -346,11 +393,37 @@ impl Engine {
             }
         };
         Ok(Prepared {
+            text: text.into(),
             form,
             query,
             dataset,
             bindings: Vec::new(),
         })
+    }
+
+    /// Prepares a query another process described ([`Prepared::describe`]).
+    pub(crate) fn prepare_described(
+        &self,
+        description: &Description,
+    ) -> Result<Prepared, SparqlError> {
+        let mut prepared = self.prepare(&description.text, &description.dataset)?;
+        for (name, term) in &description.bindings {
+            let invalid = |message: String| SparqlError::Worker {
+                client: false,
+                message: format!("binding ?{name} = {term}: {message}"),
+            };
+            let variable = Variable::new(name).map_err(|e| invalid(e.to_string()))?;
+            let term = match term
+                .parse::<oxigraph::model::Term>()
+                .map_err(|e| invalid(e.to_string()))?
+            {
+                oxigraph::model::Term::NamedNode(node) => GroundTerm::NamedNode(node),
+                oxigraph::model::Term::Literal(literal) => GroundTerm::Literal(literal),
+                other => return Err(invalid(format!("{other} is not a ground term"))),
+            };
+            prepared = prepared.bind(variable, term);
+        }
+        Ok(prepared)
     }
 
     /// Runs a prepared query, serialising into `out` as results arrive. Blocking.
@@ -390,14 +463,29 @@ impl Engine {
         Run::start(results, format, out, self.0.limits.max_rows, timeout, guard)
     }
 
-    /// Applies a SPARQL update in one transaction (bumping the graph revision). Blocking.
+    /// Applies a SPARQL update in one transaction (bumping the graph revision), under the same
+    /// time limit as queries: its WHERE clauses are cancelled when they next read storage after
+    /// the deadline, and nothing is written. Blocking.
     pub fn update(&self, text: &str) -> Result<u64, SparqlError> {
         self.check_size(text)?;
         let update = self.0.parser.clone().parse_update(text)?;
-        let evaluator = self.0.evaluator.clone();
-        self.0
-            .graph
-            .write(|t| t.update_opt(update, evaluator).map_err(SparqlError::Update))
+        let token = CancellationToken::new();
+        let evaluator = self
+            .0
+            .evaluator
+            .clone()
+            .with_cancellation_token(token.clone());
+        let timeout = self.0.limits.timeout;
+        let _deadline = deadline::watch(token.clone(), timeout);
+        self.0.graph.write(|t| {
+            t.update_opt(update, evaluator).map_err(|error| {
+                if token.is_cancelled() {
+                    SparqlError::Timeout(timeout)
+                } else {
+                    SparqlError::Update(error)
+                }
+            })
+        })
     }
 }
 

@@ -76,7 +76,13 @@ impl TestServer {
             .unwrap();
         let listener = runtime.block_on(server::bind(&config)).expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(config.clone(), opened.downstream, saved);
+        // Queries run in worker processes, as in `crosswalk serve`.
+        let state = AppState::with_workers(
+            config.clone(),
+            opened.downstream,
+            saved,
+            env!("CARGO_BIN_EXE_crosswalk").into(),
+        );
         runtime.spawn(async move { server::serve(state, listener).await });
         Self {
             base,
@@ -153,4 +159,160 @@ pub fn client() -> reqwest::blocking::Client {
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A free loopback port (bound and released: a process started next can take it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Writes `<dir>/<name>.toml` for a `crosswalk serve` on `127.0.0.1:{port}` with the small
+/// seed set, followed by `settings` (TOML tables), and returns its path.
+pub fn small_config(dir: &Path, name: &str, port: u16, settings: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "seeds_dir = {:?}\nbind = \"127.0.0.1:{port}\"\n{settings}\n",
+            fixtures().join("feed-seeds")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `crosswalk serve` (the real binary) as its own process, for what only a process shows:
+/// signals, SIGKILL, restarts over one data directory. Killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServeProcess {
+    /// Starts the server with `config` (which must bind `127.0.0.1:{port}`) over `data` and
+    /// waits until `/healthz` answers; panics if the process exits first.
+    pub fn start(config: &Path, data: &Path, port: u16) -> Self {
+        use std::time::{Duration, Instant};
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .args(["serve", "--data"])
+            .arg(data)
+            .arg("--config")
+            .arg(config)
+            .env("CROSSWALK_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let mut server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("the server exited on start ({status}): the store did not open");
+            }
+            if client()
+                .get(server.url("/healthz"))
+                .timeout(Duration::from_secs(5))
+                .send()
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "the server did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `/healthz` as JSON.
+    pub fn health(&self) -> serde_json::Value {
+        client()
+            .get(self.url("/healthz"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    pub fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+    }
+
+    /// Waits for the process to exit, at most `within`.
+    pub fn exited_within(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// SIGKILL, and waits for the process to be gone.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Runs a SELECT through `/sparql`; each row as variable → lexical value.
+    pub fn select(&self, query: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        let response = client()
+            .post(self.url("/sparql"))
+            .header("content-type", "application/sparql-query")
+            .header("accept", "application/sparql-results+json")
+            .body(query.to_owned())
+            .send()
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let json: serde_json::Value = response.json().unwrap();
+        bindings(&json)
+            .iter()
+            .map(|row| {
+                row.as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v["value"].as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// POSTs `body` with the bearer `token`; None when the connection failed (a killed server).
+    pub fn admin(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Option<reqwest::blocking::Response> {
+        client()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .timeout(std::time::Duration::from_secs(120))
+            .send()
+            .map_err(|error| eprintln!("POST {path}: {error}"))
+            .ok()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

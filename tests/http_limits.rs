@@ -1,0 +1,400 @@
+//! The limits a public endpoint needs, tried from outside as an attacker would, over real
+//! sockets: slow and silent clients, oversized heads and bodies, the connection cap, clients that
+//! stop reading, queries built to exhaust the evaluator, and a stop with all of that going on.
+//! Clients bound to 127.0.0.2 and 127.0.0.3 are two addresses to the per-client limits.
+
+mod common;
+
+use common::{ServeProcess, TestServer, client, free_port};
+use reqwest::StatusCode;
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// A cross product over in-memory solutions: Oxigraph never reads storage inside it, so only a
+/// killed worker stops it.
+const EXPLOSIVE: &str =
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }";
+const SIMPLE: &str = "ASK { ?s a ?type }";
+
+/// The small seed set: enough for the limits that do not need the whole catalogue, and quicker
+/// to load in a debug build.
+fn small(config: &mut crosswalk::config::Config) {
+    config.seeds_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed-seeds").into();
+}
+
+fn address(server: &TestServer) -> SocketAddr {
+    server.base.trim_start_matches("http://").parse().unwrap()
+}
+
+/// A blocking client whose connections come from `from` (127.0.0.x).
+fn client_from(from: [u8; 4]) -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .local_address(IpAddr::from(from))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap()
+}
+
+fn ask(client: &reqwest::blocking::Client, server: &TestServer, query: &str) -> StatusCode {
+    client
+        .get(server.url("/sparql"))
+        .query(&[("query", query)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .map(|r| r.status())
+        .unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
+/// Waits until the server closes `stream` (EOF or reset), at most `within`; true if it did.
+fn closed_by_server(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return false;
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+fn metric(server: &TestServer, line_prefix: &str) -> u64 {
+    let text = client()
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(line_prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn clients_that_never_finish_their_headers_are_dropped_while_others_are_served() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.http.header_read_timeout_secs = 2;
+        c.http.keep_alive_timeout_secs = 2;
+    });
+    let mut slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address(&server)).unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .unwrap();
+            stream
+        })
+        .collect();
+    // A silent one too: it never sends a byte.
+    slow.push(TcpStream::connect(address(&server)).unwrap());
+    // Meanwhile the server answers everyone else.
+    assert_eq!(ask(&client(), &server, SIMPLE), StatusCode::OK);
+    for stream in &mut slow {
+        assert!(
+            closed_by_server(stream, Duration::from_secs(30)),
+            "a connection without a complete head stayed open"
+        );
+    }
+    assert!(
+        metric(
+            &server,
+            "crosswalk_http_connections_closed_total{reason=\"header\"}"
+        ) >= 1
+    );
+    assert_eq!(ask(&client(), &server, SIMPLE), StatusCode::OK);
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.http.keep_alive_timeout_secs = 1;
+    });
+    let mut stream = TcpStream::connect(address(&server)).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let n = stream.read(&mut answer).unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    // The response is complete; nothing more is sent and the server lets go.
+    assert!(closed_by_server(&mut stream, Duration::from_secs(20)));
+    assert!(
+        metric(
+            &server,
+            "crosswalk_http_connections_closed_total{reason=\"idle\"}"
+        ) >= 1
+    );
+}
+
+#[test]
+fn oversized_heads_and_bodies_get_431_and_413() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.admin.token = Some("limits-admin-token-0123456789".into());
+    });
+    let huge_header = "x".repeat(200 * 1024);
+    let response = client()
+        .get(server.url("/healthz"))
+        .header("x-padding", &huge_header)
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    // Just under the limit is fine.
+    let response = client()
+        .get(server.url("/healthz"))
+        .header("x-padding", "x".repeat(32 * 1024))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let big_form = format!("query={}", "a".repeat(1024 * 1024));
+    let response = client()
+        .post(server.url("/sparql"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big_form)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let big_json = format!(
+        "{{\"url\": \"https://example.org/{}\"}}",
+        "a".repeat(100 * 1024)
+    );
+    let admin = |token: Option<&str>| {
+        let mut request = client()
+            .post(server.url("/api/sources"))
+            .header("content-type", "application/json")
+            .body(big_json.clone());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().unwrap().status()
+    };
+    // Without the token nothing is read: 401 before the size matters.
+    assert_eq!(admin(None), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin(Some("limits-admin-token-0123456789")),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[test]
+fn past_the_connection_cap_new_connections_are_refused_and_the_server_recovers() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.http.max_connections = 8;
+        c.http.keep_alive_timeout_secs = 60;
+        c.http.header_read_timeout_secs = 60;
+    });
+    let held: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(address(&server)).unwrap())
+        .collect();
+    // Let the acceptor count them.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut extra = TcpStream::connect(address(&server)).unwrap();
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = String::new();
+    let _ = extra.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+    assert!(answer.contains("too many connections"), "{answer:?}");
+    drop(held);
+    // Once the held connections are gone, new ones are served again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = client()
+            .get(server.url("/healthz"))
+            .send()
+            .map(|r| r.status());
+        if matches!(status, Ok(StatusCode::OK)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not recover: {status:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(metric(&server, "crosswalk_http_connections_refused_total") >= 1);
+}
+
+/// Sends `request` on a new connection and never reads the answer.
+fn request_and_never_read(server: &TestServer, from: [u8; 4], path_and_query: &str) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&SocketAddr::from((from, 0)).into()).unwrap();
+    // A small receive buffer, so the server's writes stall soon.
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&address(server).into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    write!(
+        stream,
+        "GET {path_and_query} HTTP/1.1\r\nHost: x\r\nAccept: application/n-triples\r\n\r\n"
+    )
+    .unwrap();
+    stream
+}
+
+#[test]
+fn clients_that_stop_reading_do_not_keep_the_query_slots() {
+    let server = TestServer::start(|c| {
+        c.sparql.timeout_secs = 2;
+        c.sparql.max_concurrent = 2;
+        c.sparql.max_per_client = 2;
+        // Long, so that only the query deadline can free the slots.
+        c.http.write_timeout_secs = 600;
+    });
+    let everything = url::form_urlencoded::byte_serialize(
+        b"CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    )
+    .collect::<String>();
+    let stalled: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            request_and_never_read(
+                &server,
+                [127, 0, 0, 2],
+                &format!("/sparql?query={everything}"),
+            )
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    // Both slots are taken by results nobody reads; at their deadline they are freed, and
+    // another client's query is answered rather than refused.
+    assert_eq!(
+        ask(&client_from([127, 0, 0, 3]), &server, SIMPLE),
+        StatusCode::OK
+    );
+    drop(stalled);
+}
+
+#[test]
+fn a_stalled_reader_is_dropped_at_the_write_timeout() {
+    let server = TestServer::start(|c| {
+        c.http.write_timeout_secs = 1;
+        c.sparql.timeout_secs = 600;
+    });
+    let everything = url::form_urlencoded::byte_serialize(
+        b"CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    )
+    .collect::<String>();
+    let _stalled = request_and_never_read(
+        &server,
+        [127, 0, 0, 2],
+        &format!("/sparql?query={everything}"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(
+        &server,
+        "crosswalk_http_connections_closed_total{reason=\"write\"}",
+    ) == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the stalled connection was never dropped"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn overrunning_explosive_queries_from_one_client_do_not_stop_another_clients_query() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.sparql.timeout_secs = 3;
+    });
+    let attacker = client_from([127, 0, 0, 2]);
+    let explosive: Vec<_> = (0..24)
+        .map(|_| {
+            let (attacker, url) = (attacker.clone(), server.url("/sparql"));
+            std::thread::spawn(move || {
+                attacker
+                    .get(url)
+                    .query(&[("query", EXPLOSIVE)])
+                    .send()
+                    .map(|r| r.status())
+                    .ok()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // Another address asks something simple while the cross products spin: answered.
+    assert_eq!(
+        ask(&client_from([127, 0, 0, 3]), &server, SIMPLE),
+        StatusCode::OK
+    );
+    let statuses: Vec<_> = explosive.into_iter().map(|t| t.join().unwrap()).collect();
+    // Every explosive query ended (at its deadline, or refused while waiting), none succeeded.
+    assert!(
+        statuses.iter().all(|s| matches!(
+            s,
+            Some(StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS)
+        )),
+        "{statuses:?}"
+    );
+    assert!(metric(&server, "crosswalk_sparql_workers_killed_total") >= 1);
+    // The attacker itself is served again once its queries are gone.
+    assert_eq!(ask(&attacker, &server, SIMPLE), StatusCode::OK);
+}
+
+/// `crosswalk serve` as its own process with the small seeds and `settings` (TOML), and the
+/// directory holding its config and data.
+fn serve_process(settings: &str) -> (ServeProcess, tempfile::TempDir) {
+    let dir = common::data_dir();
+    let port = free_port();
+    let settings = format!("{settings}\n[crawl]\nschedule = false\n");
+    let config = common::small_config(dir.path(), "crosswalk", port, &settings);
+    (
+        ServeProcess::start(&config, &dir.path().join("data"), port),
+        dir,
+    )
+}
+
+#[test]
+fn sigterm_stops_the_server_within_the_grace_while_explosive_queries_run() {
+    // The queries' own limit is far beyond the grace: only the shutdown bound can end them.
+    let (mut server, _dir) = serve_process(
+        "[http]\nshutdown_grace_secs = 2\n[sparql]\ntimeout_secs = 300\nmax_per_client = 8\n",
+    );
+    let url = format!("{}/sparql", server.base);
+    let running: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                client()
+                    .get(url)
+                    .query(&[("query", EXPLOSIVE)])
+                    .send()
+                    .map(|r| r.status())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    server.signal(rustix::process::Signal::TERM);
+    // Well before the queries' 300 s limit.
+    let status = server
+        .exited_within(Duration::from_secs(60))
+        .expect("the server was still running a minute after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    for request in running {
+        // Each got an answer or saw its connection closed; none was left hanging.
+        let _ = request.join().unwrap();
+    }
+}

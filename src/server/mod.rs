@@ -10,6 +10,8 @@
 //! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token (`sources`) |
 //! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token (`crawl`) |
+//! | `GET /api/discoveries`, `GET /api/discoveries/{id}` | the discovery review queue (`discoveries`) |
+//! | `POST /api/discoveries/{id}/track`, `…/dismiss` | review a discovered document, admin token (`discoveries`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`), and runs the
 //! graph's change-feed watcher and the crawl schedules (`crate::schedule`) on the caller's
@@ -18,6 +20,7 @@
 mod api;
 mod auth;
 mod crawl;
+mod discoveries;
 mod error;
 mod metrics;
 mod search;
@@ -159,6 +162,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sources/{id}/pause", post(sources::pause))
         .route("/api/sources/{id}/resume", post(sources::resume))
         .route("/api/crawl", post(crawl::crawl))
+        // The discovery review queue: reading is public, track and dismiss need the admin
+        // token (checked in the handlers with auth::require_admin).
+        .route("/api/discoveries", get(discoveries::list))
+        .route("/api/discoveries/{id}", get(discoveries::get))
+        .route("/api/discoveries/{id}/track", post(discoveries::track))
+        .route("/api/discoveries/{id}/dismiss", post(discoveries::dismiss))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {

@@ -286,6 +286,9 @@ impl Crawler {
             }
         };
         // What the channel step raised belongs to this crawl's report too.
+        if target.events > 0 && report.outcome == Outcome::Unchanged {
+            report.outcome = Outcome::Changed;
+        }
         report.changes += target.events;
         report.material_changes += target.discoveries;
         report.discoveries += target.discoveries;

@@ -42,6 +42,27 @@ pub(crate) fn structure(html: &str) -> Option<Structured> {
     Some(walker.outline.finish())
 }
 
+/// Whether an article marks its paragraphs up as `div#NNN.MMM` (or `span.no-parag`).
+fn has_paragraph_divs(article: ElementRef<'_>) -> bool {
+    article.descendants().filter_map(ElementRef::wrap).any(|e| {
+        e.value()
+            .id()
+            .is_some_and(|id| matches!(parse_id(id), Some(Structural::Paragraph(_))))
+            || e.value()
+                .has_class("no-parag", CaseSensitivity::CaseSensitive)
+    })
+}
+
+/// "2.   Text" → "2" (a paragraph number followed by whitespace and text).
+fn leading_paragraph_number(text: &str) -> Option<String> {
+    let text = clean_inline(text);
+    let (head, rest) = text.split_once(' ')?;
+    if rest.trim().is_empty() {
+        return None;
+    }
+    paragraph_number(head)
+}
+
 /// A structural element identifier of the markup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Structural {
@@ -125,8 +146,8 @@ fn parse_id(id: &str) -> Option<Structural> {
 
 /// How closing an element changes the walk's state.
 enum Exit {
-    /// End of a provision's element.
-    Provision,
+    /// End of a provision's element: closes that provision (and anything still open in it).
+    Provision(usize),
     /// End of a block: the current line ends.
     Block,
     /// End of a table cell: cells are separated on one line.
@@ -164,6 +185,8 @@ struct Walker {
     /// Provisions whose printed label ("ANNEX III") has been read: the next heading is the
     /// title.
     label_seen: HashSet<usize>,
+    /// The open article's element, and whether its paragraphs are elements of their own.
+    article: Option<(ego_tree::NodeId, bool)>,
 }
 
 impl Walker {
@@ -228,9 +251,12 @@ impl Walker {
                 self.unprovisioned += 1;
                 return Some((Exit::Unprovisioned, all()));
             }
-            if let Some(paragraph) = self.open_structural(structural) {
+            if let Some((index, paragraph)) = self.open_structural(structural) {
                 self.strip_number = paragraph;
-                return Some((Exit::Provision, all()));
+                if self.outline.get(index).kind == "article" {
+                    self.article = Some((element.id(), has_paragraph_divs(element)));
+                }
+                return Some((Exit::Provision(index), all()));
             }
             return Some((Exit::Block, all()));
         }
@@ -276,8 +302,8 @@ impl Walker {
                     // A recital's own "(12)": its text is the recital's.
                     return Some((Exit::Block, body));
                 }
-                self.open_point(&token);
-                return Some((Exit::Provision, body));
+                let index = self.open_point(&token);
+                return Some((Exit::Provision(index), body));
             }
         }
         // Consolidated paragraphs: `<div class="norm"><span class="no-parag">2.</span>…`.
@@ -291,10 +317,11 @@ impl Walker {
                 })
                 .map(|span| clean_inline(&span.text().collect::<String>()));
             if let Some(number) = number.as_deref().and_then(paragraph_number)
-                && self.outline.open_of_kind("article").is_some()
+                && let Some(index) = {
+                    self.flush();
+                    self.open_paragraph(&number)
+                }
             {
-                self.flush();
-                self.open_paragraph(&number);
                 let children = element
                     .children()
                     .filter(|c| {
@@ -304,8 +331,21 @@ impl Walker {
                         })
                     })
                     .collect();
-                return Some((Exit::Provision, children));
+                return Some((Exit::Provision(index), children));
             }
+        }
+        // EUR-Lex HTML without paragraph elements: "2.   Text" paragraphs straight in the
+        // article; each runs until the next one or the article's end.
+        if name == "p"
+            && let Some((article, false)) = self.article
+            && element.parent().is_some_and(|p| p.id() == article)
+            && let Some(number) = leading_paragraph_number(&element.text().collect::<String>())
+        {
+            self.flush();
+            if self.open_paragraph(&number).is_some() {
+                self.strip_number = true;
+            }
+            return Some((Exit::Block, all()));
         }
         let exit = match name {
             "td" | "th" => Exit::Cell,
@@ -325,8 +365,12 @@ impl Walker {
 
     fn exit(&mut self, exit: Exit) {
         match exit {
-            Exit::Provision => {
+            Exit::Provision(index) => {
                 self.flush();
+                if self.outline.get(index).kind == "article" {
+                    self.article = None;
+                }
+                self.outline.close_to(index);
                 self.outline.pop();
                 self.strip_number = false;
             }
@@ -403,9 +447,9 @@ impl Walker {
             .is_some_and(|p| p.kind == "recital" && p.id.strip_prefix("recital-") == Some(token))
     }
 
-    /// Opens the provision of a structural element. Returns whether it is a paragraph (whose
-    /// first line carries its number), or `None` when the element is not a provision here.
-    fn open_structural(&mut self, structural: Structural) -> Option<bool> {
+    /// Opens the provision of a structural element. Returns it and whether it is a paragraph
+    /// (whose first line carries its number), or `None` when the element is not a provision here.
+    fn open_structural(&mut self, structural: Structural) -> Option<(usize, bool)> {
         let (id, kind, label) = match structural {
             Structural::Preamble => ("preamble".into(), "preamble", "Preamble".into()),
             Structural::Recital(n) => (format!("recital-{n}"), "recital", format!("Recital {n}")),
@@ -420,20 +464,15 @@ impl Walker {
             Structural::Article(n) => (format!("art-{n}"), "article", format!("Art. {n}")),
             Structural::Annex(n) => (format!("annex-{n}"), "annex", format!("Annex {n}")),
             Structural::Paragraph(n) => {
-                self.outline.open_of_kind("article")?;
-                self.open_paragraph(&n);
-                return Some(true);
+                return self.open_paragraph(&n).map(|index| (index, true));
             }
             Structural::Unprovisioned => return None,
         };
-        self.outline.push(id, kind, label);
-        Some(false)
+        Some((self.outline.push(id, kind, label), false))
     }
 
-    fn open_paragraph(&mut self, number: &str) {
-        let Some(article) = self.outline.open_of_kind("article") else {
-            return;
-        };
+    fn open_paragraph(&mut self, number: &str) -> Option<usize> {
+        let article = self.outline.open_of_kind("article")?;
         // A paragraph inside a paragraph (malformed) still hangs off its article.
         self.outline.close_to(article);
         let a = self.outline.get(article);
@@ -441,10 +480,10 @@ impl Walker {
             format!("{}-{number}", a.id),
             format!("{}({number})", a.label),
         );
-        self.outline.push(id, "paragraph", label);
+        Some(self.outline.push(id, "paragraph", label))
     }
 
-    fn open_point(&mut self, token: &str) {
+    fn open_point(&mut self, token: &str) -> usize {
         let (id, label) = match self.outline.innermost() {
             Some(parent) if parent.kind == "annex" => (
                 format!("{}-{token}", parent.id),
@@ -456,8 +495,8 @@ impl Walker {
             ),
             None => (format!("point-{token}"), format!("({token})")),
         };
-        self.outline.push(id, "point", label);
         self.line_is_point = true;
+        self.outline.push(id, "point", label)
     }
 }
 
@@ -564,6 +603,36 @@ mod tests {
         assert_eq!(ids(&s), ["art-4", "art-4-1", "art-4-1a", "art-4-1a-a"]);
         assert_eq!(s.provisions[1].text, "Providers shall take measures.");
         assert_eq!(s.provisions[0].title.as_deref(), Some("AI literacy"));
+    }
+
+    #[test]
+    fn paragraphs_without_elements_of_their_own() {
+        // EUR-Lex's HTML rendering: paragraphs are numbered text straight in the article.
+        let html = r#"<html><body><div id="art_1" class="eli-subdivision">
+            <p class="oj-ti-art">Article 1</p><p class="oj-sti-art">Subject matter</p>
+            <p class="oj-normal">1. The purpose of this Regulation is to improve the internal market.</p>
+            <p class="oj-normal">2. This Regulation lays down:</p>
+            <table class="oj-table"><tr><td><p>(a)</p></td><td><p>harmonised rules;</p></td></tr></table>
+            <table class="oj-table"><tr><td><p>(b)</p></td><td><p>prohibitions;</p></td></tr></table>
+            </div><div id="art_2" class="eli-subdivision"><p class="oj-ti-art">Article 2</p><p class="oj-normal">Scope text.</p></div></body></html>"#;
+        let s = structure(html).unwrap();
+        assert_eq!(
+            ids(&s),
+            [
+                "art-1",
+                "art-1-1",
+                "art-1-2",
+                "art-1-2-a",
+                "art-1-2-b",
+                "art-2"
+            ]
+        );
+        assert_eq!(
+            s.provisions[1].text,
+            "The purpose of this Regulation is to improve the internal market."
+        );
+        assert_eq!(s.provisions[5].text, "Scope text.");
+        assert_eq!(s.provisions[5].parent, None);
     }
 
     #[test]

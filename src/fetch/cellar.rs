@@ -145,17 +145,33 @@ pub fn language_code(tag: Option<&str>) -> &'static str {
     }
 }
 
-/// Reads the endpoint's answer to the relations query (SPARQL 1.1 Query Results JSON; Virtuoso's
-/// `typed-literal` form is accepted). Rows whose CELEX is not a CELEX number are dropped, as
+/// Reads the endpoint's answer to the relations query (SPARQL 1.1 Query Results JSON, keys in
+/// any order; Virtuoso's `typed-literal` form is accepted). Rows whose CELEX is not a CELEX number are dropped, as
 /// are consolidated versions that are not sector 0.
 pub fn parse_relations(body: &[u8]) -> Result<Relations, ChannelError> {
     let error = |message: String| ChannelError {
         channel: "CELLAR SPARQL",
         message,
     };
+    // JSON objects are unordered, but the streaming results parser wants `bindings` last in
+    // `results`: keep only `head` and `results.bindings`, in that order, before parsing terms.
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| error(format!("not JSON: {e}")))?;
+    if value.get("boolean").is_some() {
+        return Err(error("a boolean answer to a SELECT query".into()));
+    }
+    let (Some(head), Some(bindings)) = (
+        value.get("head"),
+        value.get("results").and_then(|r| r.get("bindings")),
+    ) else {
+        return Err(error("no head or results.bindings".into()));
+    };
+    let canonical =
+        serde_json::json!({"head": head, "results": {"bindings": bindings}}).to_string();
     let parser = QueryResultsParser::from_format(QueryResultsFormat::Json);
-    let SliceQueryResultsParserOutput::Solutions(solutions) =
-        parser.for_slice(body).map_err(|e| error(e.to_string()))?
+    let SliceQueryResultsParserOutput::Solutions(solutions) = parser
+        .for_slice(canonical.as_bytes())
+        .map_err(|e| error(e.to_string()))?
     else {
         return Err(error("a boolean answer to a SELECT query".into()));
     };
@@ -260,6 +276,9 @@ mod tests {
         assert_eq!(relations.amending.len(), 1);
         assert_eq!(relations.amending[0].date.as_deref(), Some("2026-07-20"));
         assert!(parse_relations(b"{\"head\":{},\"boolean\":true}").is_err());
+        // Keys after the bindings (JSON objects are unordered).
+        let reordered = br#"{"results":{"bindings":[{"relation":{"type":"literal","value":"amending"},"celex":{"type":"literal","value":"32026R0123"}}],"distinct":false},"head":{"vars":["relation","celex"]}}"#;
+        assert_eq!(parse_relations(reordered).unwrap().amending.len(), 1);
         assert!(parse_relations(b"<html>").is_err());
         assert!(
             parse_relations(b"{\"head\":{\"vars\":[]},\"results\":{\"bindings\":[]}}")

@@ -519,16 +519,23 @@ fn default_title(channel: &Channel, url: &Url) -> String {
     }
 }
 
-/// RSS and Atom feeds by their usual addresses (`/feed`, `rss.xml`, `atom.xml`, `….rss`).
+/// RSS and Atom feeds by their usual addresses (`/feed`, `/feeds/news.xml`, `rss.xml`,
+/// `….atom`, `?format=rss`); anything else is an HTML listing unless the format says `feed`.
 fn looks_like_feed(url: &Url) -> bool {
     let path = url.path().to_ascii_lowercase();
+    let query = url.query().unwrap_or("").to_ascii_lowercase();
+    let named = path.split('/').any(|segment| {
+        matches!(segment, "feed" | "feeds" | "rss" | "atom")
+            || ["rss.", "atom.", "feed."]
+                .iter()
+                .any(|p| segment.starts_with(p))
+    });
     path.ends_with(".rss")
         || path.ends_with(".atom")
-        || path.ends_with("/feed")
-        || path.ends_with("/feed/")
-        || ["rss", "atom", "feed"]
-            .iter()
-            .any(|word| path.ends_with(&format!("{word}.xml")))
+        || (named
+            && (path.ends_with(".xml") || !path.rsplit('/').next().unwrap_or("").contains('.')))
+        || query.contains("rss")
+        || query.contains("atom")
 }
 
 /// A readable title from the URL's last path segment (`ai-guidelines.pdf` → `ai guidelines`).
@@ -618,6 +625,27 @@ mod tests {
         assert_eq!(title_from_url(&url), "Model Framework (www.example.gov.sg)");
         assert!(valid_slug("sg-1"));
         assert!(!valid_slug("../x"));
+    }
+
+    #[test]
+    fn feeds_are_recognised_by_address() {
+        for feed in [
+            "https://example.org/feed",
+            "https://example.org/feeds/news.xml",
+            "https://example.org/news/rss.xml",
+            "https://example.org/updates.atom",
+            "https://example.org/list?format=rss",
+        ] {
+            assert!(looks_like_feed(&Url::parse(feed).unwrap()), "{feed}");
+        }
+        for page in [
+            "https://example.org/publications",
+            "https://example.org/feedback/form.html",
+            "https://example.org/sitemap.xml",
+            "https://example.org/feedback",
+        ] {
+            assert!(!looks_like_feed(&Url::parse(page).unwrap()), "{page}");
+        }
     }
 
     #[test]

@@ -602,7 +602,7 @@ impl Crawler {
                     publisher: source.publisher.clone(),
                     reason: match &source.channel.link_pattern {
                         Some(p) => format!(
-                            "new link on {} matching {p:?}",
+                            "new link on {} matching the pattern {p}",
                             source.title.as_deref().unwrap_or(&source.url)
                         ),
                         None => format!(

@@ -248,11 +248,11 @@ impl Reader {
                 rest = rest[title.len()..].trim_start();
             }
         }
-        if let Some((token, after)) = leading_label(rest) {
-            if self.open_label(&token) {
-                rest = after;
-                first_of_point = true;
-            }
+        if let Some((token, after)) = leading_label(rest)
+            && self.open_label(&token)
+        {
+            rest = after;
+            first_of_point = true;
         }
         if self.outline.innermost().is_none() {
             self.outline
@@ -305,9 +305,7 @@ impl Reader {
             ("i", Some("h")) | ("v", Some("u")) | ("x", Some("w"))
         );
         let roman_open = self.labels.iter().any(|(s, _, _)| *s == Style::Roman);
-        if continues && !roman_open {
-            Style::Letter
-        } else if token.len() == 1 && self.labels.is_empty() {
+        if (continues && !roman_open) || (token.len() == 1 && self.labels.is_empty()) {
             Style::Letter
         } else {
             Style::Roman

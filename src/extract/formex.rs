@@ -165,11 +165,7 @@ impl Reader {
             "NO.PARAG" if !quoted => {
                 frame.capture = Some((Capture::ParagraphNumber, String::new()));
             }
-            "CELL" => {
-                if !self.line.trim().is_empty() {
-                    self.line.push_str(" | ");
-                }
-            }
+            "CELL" if !self.line.trim().is_empty() => self.line.push_str(" | "),
             _ => {}
         }
         self.frames.push(frame);

@@ -191,21 +191,21 @@ fn feed_links(body: &str, base: &Url) -> Result<Vec<Link>, ExtractError> {
         }
         XmlEvent::End => {
             let local = path.pop().unwrap_or_default();
-            if let Some((name, value)) = field.take_if(|(name, _)| *name == local) {
-                if let Some(item) = item.as_mut() {
-                    let value = clean_inline(&value);
-                    match name.as_str() {
-                        "title" => item.title = value,
-                        "link" => item.link = Some(value),
-                        // An RSS guid that is a permalink stands in for a missing link.
-                        "guid" if item.link.is_none() && value.starts_with("http") => {
-                            item.link = Some(value);
-                        }
-                        "pubDate" | "date" | "updated" | "published" if item.date.is_none() => {
-                            item.date = date(&value);
-                        }
-                        _ => {}
+            if let Some((name, value)) = field.take_if(|(name, _)| *name == local)
+                && let Some(item) = item.as_mut()
+            {
+                let value = clean_inline(&value);
+                match name.as_str() {
+                    "title" => item.title = value,
+                    "link" => item.link = Some(value),
+                    // An RSS guid that is a permalink stands in for a missing link.
+                    "guid" if item.link.is_none() && value.starts_with("http") => {
+                        item.link = Some(value);
                     }
+                    "pubDate" | "date" | "updated" | "published" if item.date.is_none() => {
+                        item.date = date(&value);
+                    }
+                    _ => {}
                 }
             }
             if matches!(local.as_str(), "item" | "entry")

@@ -52,7 +52,7 @@ impl Relations {
     pub fn latest_consolidated(&self) -> Option<&Consolidated> {
         self.consolidated
             .iter()
-            .max_by(|a, b| consolidation_date(&a.celex).cmp(&consolidation_date(&b.celex)))
+            .max_by(|a, b| consolidation_date(&a.celex).cmp(consolidation_date(&b.celex)))
     }
 }
 

@@ -161,7 +161,7 @@ fn document(value: &Value) -> Option<Document> {
         value
             .get(name)
             .and_then(Value::as_str)
-            .map(|s| super::clean_text(s))
+            .map(super::clean_text)
             .filter(|s| !s.is_empty())
     };
     let url = |name: &str| {

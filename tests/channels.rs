@@ -129,12 +129,12 @@ impl Env {
                 jurisdiction: "EU".into(),
                 instrument: Some(AI_ACT.into()),
                 language: Some("en".into()),
-                id: Some("eu-ai-act-cellar".into()),
+                id: Some("ai-act-on-loopback".into()),
                 ..NewSource::default()
             },
         )
         .unwrap();
-        self.crawl("eu-ai-act-cellar").await
+        self.crawl("ai-act-on-loopback").await
     }
 }
 
@@ -265,13 +265,13 @@ async fn cellar_is_negotiated_through_303s_and_extracted_provisions_correspond_t
         "{final_url:?}"
     );
     // Every extracted provision with a curated twin links to it.
-    let ids = extracted_ids(&env, "eu-ai-act-cellar");
+    let ids = extracted_ids(&env, "ai-act-on-loopback");
     let curated = ai_act::curated(&env.graph);
     assert!(curated.keys().all(|id| ids.contains(id)));
     let linked = env.strings(&format!(
         "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
          SELECT ?c WHERE {{ GRAPH <{}> {{ ?p cw:correspondsTo ?c }} }}",
-        names::source_graph("eu-ai-act-cellar").as_str()
+        names::source_graph("ai-act-on-loopback").as_str()
     ));
     assert_eq!(
         linked.len(),
@@ -293,7 +293,7 @@ async fn a_new_consolidated_version_raises_exactly_one_event_and_its_text_is_fol
         "2027-01-01",
         env.ai_act_xhtml(&[]),
     );
-    let report = env.crawl("eu-ai-act-cellar").await;
+    let report = env.crawl("ai-act-on-loopback").await;
     assert_eq!(report.outcome, Outcome::Changed, "{report:?}");
     let events = env.events();
     let new: Vec<_> = events[..].iter().skip(before).collect();
@@ -314,7 +314,7 @@ async fn a_new_consolidated_version_raises_exactly_one_event_and_its_text_is_fol
          SELECT ?d WHERE { ?v a cw:ConsolidatedVersion ; cw:celex \"02024R1689-20270101\" ; cw:asAt ?d }",
     );
     assert_eq!(version, ["2027-01-01"]);
-    let again = env.crawl("eu-ai-act-cellar").await;
+    let again = env.crawl("ai-act-on-loopback").await;
     assert_eq!(again.outcome, Outcome::Unchanged, "{again:?}");
     assert_eq!(env.events().len(), before + 1, "a version is new once");
 }
@@ -330,7 +330,7 @@ async fn a_new_amending_act_raises_exactly_one_discovery_which_can_be_tracked() 
         "2026-07-20",
         "Regulation (EU) 2026/421 of the European Parliament and of the Council amending Regulations (EU) 2024/1689 and (EU) 2018/1139 as regards the simplification of the implementation of harmonised rules on artificial intelligence (Digital Omnibus on AI)",
     );
-    let report = env.crawl("eu-ai-act-cellar").await;
+    let report = env.crawl("ai-act-on-loopback").await;
     assert_eq!(report.discoveries, 1, "{report:?}");
     let events = env.events();
     assert_eq!(events.len() - before, 1, "{events:?}");
@@ -346,7 +346,7 @@ async fn a_new_amending_act_raises_exactly_one_discovery_which_can_be_tracked() 
     assert!(d.title.contains("Digital Omnibus"), "{d:?}");
     assert!(d.reason.as_deref().unwrap().contains("32024R1689"));
     assert_eq!(d.issuer.as_deref(), Some("EP"));
-    let again = env.crawl("eu-ai-act-cellar").await;
+    let again = env.crawl("ai-act-on-loopback").await;
     assert_eq!(again.discoveries, 0);
     assert_eq!(env.events().len(), before + 1);
 
@@ -383,7 +383,7 @@ async fn a_changed_article_50_2_raises_one_event_that_flags_exactly_its_mappings
             "Providers of AI systems, including general-purpose AI systems, generating synthetic audio, image, video or text content, shall ensure that the outputs of the AI system are marked in a machine-readable and interoperable format and detectable as artificially generated or manipulated.",
         )]),
     );
-    let report = env.crawl("eu-ai-act-cellar").await;
+    let report = env.crawl("ai-act-on-loopback").await;
     assert_eq!(report.outcome, Outcome::Changed, "{report:?}");
     let events = env.events();
     assert_eq!(events.len() - before, 1, "{events:?}");
@@ -398,7 +398,7 @@ async fn a_changed_article_50_2_raises_one_event_that_flags_exactly_its_mappings
     );
     assert!(
         affected.contains(
-            &"https://w3id.org/crosswalk/id/extracted/eu-ai-act-cellar/art-50-2".to_owned()
+            &"https://w3id.org/crosswalk/id/extracted/ai-act-on-loopback/art-50-2".to_owned()
         )
     );
     let touching = env.strings(&format!(
@@ -734,7 +734,7 @@ async fn hostile_channel_answers_are_failures_that_raise_nothing() {
     assert_eq!(report.outcome, Outcome::Failed, "{report:?}");
     assert!(report.reason.as_deref().unwrap().contains("CELLAR SPARQL"));
     assert!(env.events().is_empty());
-    assert!(extracted_ids(&env, "eu-ai-act-cellar").is_empty());
+    assert!(extracted_ids(&env, "ai-act-on-loopback").is_empty());
     assert_eq!(env.channels.hits("/resource/celex/32024R1689"), 0);
 
     env.channels.set_sparql_override(
@@ -742,7 +742,7 @@ async fn hostile_channel_answers_are_failures_that_raise_nothing() {
         "text/plain",
         "Virtuoso is busy",
     );
-    let busy = env.crawl("eu-ai-act-cellar").await;
+    let busy = env.crawl("ai-act-on-loopback").await;
     assert_eq!(busy.outcome, Outcome::Failed, "{busy:?}");
     assert!(busy.next_attempt_at.is_some(), "a 503 is rescheduled");
     assert!(env.events().is_empty());

@@ -31,6 +31,8 @@ use url::Url;
 /// The text a crawl fetches after its channel step.
 pub(super) struct Target {
     pub url: Url,
+    /// An official channel's text (its URL is remembered once fetched, to notice a move).
+    pub channel: bool,
     pub negotiation: Negotiation,
     pub structure: Structure,
     /// The text URL differs from last time's (a new consolidated version): the stored
@@ -58,7 +60,6 @@ struct Reading {
     /// Every item's key, remembered as seen.
     keys: Vec<String>,
     baseline: bool,
-    text_url: Option<String>,
 }
 
 struct Committed {
@@ -71,6 +72,14 @@ struct Committed {
 }
 
 impl Crawler {
+    /// After the text of a channel's target was fetched: remember where it was.
+    pub(super) fn followed(&self, source: &Source, target: &Target) -> Result<(), CrawlError> {
+        if target.channel {
+            self.channels.follow(&source.id, target.url.as_str())?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn plan(
         &self,
         source: &Source,
@@ -82,6 +91,7 @@ impl Crawler {
         match channel.kind {
             Kind::Page => Ok(Plan::Text(Target {
                 url,
+                channel: false,
                 negotiation: Negotiation::default(),
                 structure: Structure::Generic,
                 moved: false,
@@ -257,12 +267,12 @@ impl Crawler {
                     candidates,
                     keys,
                     baseline: !memory.baseline,
-                    text_url: Some(text_url.to_string()),
                 },
             )
             .await?;
         Ok(Plan::Text(Target {
             url: text_url,
+            channel: true,
             negotiation: cellar::text_negotiation(source.format == Format::Formex, language),
             structure: if source.format == Format::Formex {
                 Structure::Formex
@@ -390,12 +400,12 @@ impl Crawler {
                 candidates: Vec::new(),
                 keys: Vec::new(),
                 baseline: !memory.baseline,
-                text_url: Some(text_url.to_string()),
             },
         )
         .await?;
         Ok(Plan::Text(Target {
             url: text_url,
+            channel: true,
             negotiation: match structure {
                 Structure::FederalRegister => federal_register::xml_negotiation(),
                 _ => Negotiation::default(),
@@ -506,7 +516,6 @@ impl Crawler {
                     candidates,
                     keys,
                     baseline,
-                    text_url: None,
                 },
             )
             .await?;
@@ -632,7 +641,6 @@ impl Crawler {
                     candidates,
                     keys,
                     baseline,
-                    text_url: None,
                 },
             )
             .await?;
@@ -743,7 +751,6 @@ impl Crawler {
         let source_owned = source.clone();
         let ended = chrono::Utc::now();
         let keys = reading.keys.clone();
-        let text_url = reading.text_url.clone();
         let (revision, outcome, events, discoveries) = tokio::task::spawn_blocking(move || {
             let source = &source_owned;
             let fetch = fetch_iri(&source.id, started);
@@ -806,7 +813,6 @@ impl Crawler {
             &source.id,
             &source.url,
             &keys,
-            text_url.as_deref(),
             chrono::Utc::now().timestamp(),
         )?;
         Ok(Committed {

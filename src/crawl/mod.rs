@@ -285,6 +285,9 @@ impl Crawler {
                     .await?
             }
         };
+        if report.outcome != Outcome::Failed {
+            self.followed(source, &target)?;
+        }
         // What the channel step raised belongs to this crawl's report too.
         if target.events > 0 && report.outcome == Outcome::Unchanged {
             report.outcome = Outcome::Changed;

@@ -76,6 +76,18 @@ impl ChannelState {
         })
     }
 
+    /// Records that the text at `text_url` was fetched (after the fact, so a failed fetch of a
+    /// new consolidated version is retried as moved next time).
+    pub fn follow(&self, source: &str, text_url: &str) -> Result<(), OpsError> {
+        self.db.with(|conn| {
+            conn.execute(
+                "UPDATE channel_state SET text_url = ?2 WHERE source = ?1",
+                params![source, text_url],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Records that `keys` were seen now (all of them: new and old), in one transaction; a new
     /// address replaces what was remembered of the old one.
     pub fn remember(
@@ -83,7 +95,6 @@ impl ChannelState {
         source: &str,
         access_url: &str,
         keys: &[String],
-        text_url: Option<&str>,
         now: i64,
     ) -> Result<(), OpsError> {
         self.db.with(|conn| {
@@ -98,11 +109,13 @@ impl ChannelState {
             if known.as_deref() != Some(access_url) {
                 tx.execute("DELETE FROM channel_item WHERE source = ?1", [source])?;
             }
+            let moved = known.as_deref() != Some(access_url);
             tx.execute(
                 "INSERT INTO channel_state (source, access_url, baseline_at, text_url)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(source) DO UPDATE SET access_url = ?2, text_url = ?4",
-                params![source, access_url, now, text_url],
+                 VALUES (?1, ?2, ?3, NULL)
+                 ON CONFLICT(source) DO UPDATE SET access_url = ?2,
+                     text_url = CASE WHEN ?4 THEN NULL ELSE text_url END",
+                params![source, access_url, now, moved],
             )?;
             {
                 let mut insert = tx.prepare(
@@ -129,27 +142,25 @@ mod tests {
         let state = ChannelState::new(OpsDb::open_in(dir.path()).unwrap()).unwrap();
         assert_eq!(state.recall("s", "https://a").unwrap(), Memory::default());
         state
-            .remember(
-                "s",
-                "https://a",
-                &["x".into(), "y".into()],
-                Some("https://t"),
-                1,
-            )
+            .remember("s", "https://a", &["x".into(), "y".into()], 1)
             .unwrap();
         let memory = state.recall("s", "https://a").unwrap();
         assert!(memory.baseline);
         assert_eq!(memory.seen.len(), 2);
-        assert_eq!(memory.text_url.as_deref(), Some("https://t"));
-        state
-            .remember("s", "https://a", &["z".into()], None, 2)
-            .unwrap();
-        assert_eq!(state.recall("s", "https://a").unwrap().seen.len(), 3);
+        assert_eq!(memory.text_url, None, "no text fetched yet");
+        state.follow("s", "https://t").unwrap();
+        state.remember("s", "https://a", &["z".into()], 2).unwrap();
+        let memory = state.recall("s", "https://a").unwrap();
+        assert_eq!(memory.seen.len(), 3);
+        assert_eq!(
+            memory.text_url.as_deref(),
+            Some("https://t"),
+            "a later reading keeps the followed text"
+        );
         assert!(!state.recall("s", "https://b").unwrap().baseline);
-        state
-            .remember("s", "https://b", &["q".into()], None, 3)
-            .unwrap();
+        state.remember("s", "https://b", &["q".into()], 3).unwrap();
         let moved = state.recall("s", "https://b").unwrap();
         assert_eq!(moved.seen, HashSet::from(["q".to_string()]));
+        assert_eq!(moved.text_url, None, "a new address forgets the old text");
     }
 }

@@ -81,6 +81,12 @@ const BLOCKS: &[&str] = &[
 ];
 
 pub(crate) fn structure(xml_text: &str) -> Result<Structured, ExtractError> {
+    if xml_text.starts_with("PK\u{3}\u{4}") {
+        // CELLAR serves a multi-file Formex manifestation as a ZIP archive.
+        return Err(ExtractError::MalformedXml(
+            "a ZIP archive (a multi-file Formex manifestation), not one Formex document: track the act's XHTML (format html) instead".into(),
+        ));
+    }
     let mut reader = Reader::default();
     let mut formex = false;
     xml::events(xml_text, |event| match event {

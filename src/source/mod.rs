@@ -556,8 +556,9 @@ fn title_from_url(url: &Url) -> String {
     }
 }
 
-/// Removes a runtime source, its extracted-content graph and nothing else: fetch history and
-/// change events stay as provenance; an instrument stub stays for the analyst.
+/// Removes a runtime source, its extracted-content graph and what its channel said of its
+/// document, and nothing else: fetch history, change events and discovered documents stay as
+/// provenance; an instrument stub stays for the analyst.
 pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
     let source = get(graph, id)?;
     if !source.runtime {
@@ -579,6 +580,7 @@ pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
                 t.remove(quad);
             }
             t.clear_graph(content.as_ref())?;
+            t.clear_graph(names::channel_graph(id).as_ref())?;
             Ok::<_, GraphError>(())
         })
         .map_err(SourceError::from)

@@ -78,6 +78,15 @@ pub struct Opened {
     pub seeds: crate::graph::SeedReport,
 }
 
+#[cfg(feature = "rocksdb")]
+impl Opened {
+    /// Brings everything downstream up to date after this process wrote (a CLI command calls it
+    /// before it exits). Blocking.
+    pub fn catch_up(&self) -> Result<u64, DownstreamError> {
+        Ok(self.downstream.feed().catch_up()?)
+    }
+}
+
 /// Opens `<data>/graph` for writing, loads changed seed files and brings everything downstream
 /// up to date. Only one process may hold the store: while `crosswalk serve` runs, use its HTTP
 /// API instead (the error says so).

@@ -224,11 +224,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 let triples = graph::load_file(&opened.graph, &file).map_err(|e| e.to_string())?;
                 println!("{}: {triples} quads", file.display());
             }
-            opened
-                .downstream
-                .feed()
-                .catch_up()
-                .map_err(|e| e.to_string())?;
+            opened.catch_up().map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { common, seeds } => {

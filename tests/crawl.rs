@@ -102,19 +102,7 @@ impl Env {
     }
 
     fn strings(&self, query: &str, var: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .graph
-            .select("test", query, [])
-            .unwrap()
-            .iter()
-            .filter_map(|r| match r.get(var) {
-                Some(Term::Literal(l)) => Some(l.value().to_owned()),
-                Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
+        strings(&self.graph, query, var)
     }
 
     fn source_text(&self, id: &str) -> String {
@@ -147,6 +135,22 @@ impl Env {
         ));
         assert_eq!(failures, 1, "the failure is recorded as a fetch activity");
     }
+}
+
+/// The sorted values (IRIs or literal values) of `var` in a SELECT's rows.
+fn strings(graph: &Graph, query: &str, var: &str) -> Vec<String> {
+    let mut out: Vec<String> = graph
+        .select("test", query, [])
+        .unwrap()
+        .iter()
+        .filter_map(|r| match r.get(var) {
+            Some(Term::Literal(l)) => Some(l.value().to_owned()),
+            Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -687,20 +691,7 @@ fn downstream_state(graph: &Graph, index: &crosswalk::index::SearchIndex) -> Dow
         graph.revision(),
         "the index reflects the crawl's last write"
     );
-    let strings = |query: &str, var: &str| -> Vec<String> {
-        let mut out: Vec<String> = graph
-            .select("test", query, [])
-            .unwrap()
-            .iter()
-            .filter_map(|r| match r.get(var) {
-                Some(Term::Literal(l)) => Some(l.value().to_owned()),
-                Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
-    };
+    let strings = |query: &str, var: &str| strings(graph, query, var);
     let derived = strings(
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/crosswalk/graph/derived> { ?s ?p ?o } }",
         "n",

@@ -56,11 +56,7 @@ pub fn crawl(config: &Config, args: CrawlArgs) -> Result<ExitCode, String> {
         }
     });
     let reports = reports.map_err(|e| e.to_string())?;
-    opened
-        .downstream
-        .feed()
-        .catch_up()
-        .map_err(|e| e.to_string())?;
+    opened.catch_up().map_err(|e| e.to_string())?;
     if args.json {
         for report in &reports {
             println!(

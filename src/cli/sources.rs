@@ -184,10 +184,6 @@ pub fn sources(config: &Config, command: SourcesCommand) -> Result<ExitCode, Str
             println!("resumed {id}");
         }
     }
-    opened
-        .downstream
-        .feed()
-        .catch_up()
-        .map_err(|e| e.to_string())?;
+    opened.catch_up().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

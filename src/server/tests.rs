@@ -75,8 +75,16 @@ fn reader() -> &'static Harness {
     HARNESS.get_or_init(|| harness(|_| {}))
 }
 
-fn admin() -> Harness {
-    harness(|c| c.admin.token = Some(TOKEN.into()))
+/// A harness with an admin token, shared by the tests that write through it without asserting
+/// on revisions (registry and crawl requests). No index: they never search.
+fn admin() -> &'static Harness {
+    static HARNESS: OnceLock<Harness> = OnceLock::new();
+    HARNESS.get_or_init(|| {
+        harness(|c| {
+            c.admin.token = Some(TOKEN.into());
+            c.search.enabled = false;
+        })
+    })
 }
 
 struct Answer {
@@ -228,7 +236,10 @@ async fn sparql_protocol_errors() {
 
 #[tokio::test]
 async fn a_query_past_its_time_limit_is_a_503() {
-    let h = harness(|c| c.sparql.timeout_secs = 1);
+    let h = harness(|c| {
+        c.sparql.timeout_secs = 1;
+        c.search.enabled = false;
+    });
     // A chain join: every row is a storage lookup, and lookups are where Oxigraph checks for
     // cancellation (a pure cross product over in-memory data would not stop; issue 18).
     let explosive =
@@ -253,7 +264,8 @@ async fn updates_need_a_configured_token_and_the_right_one() {
         StatusCode::NOT_FOUND,
         "no token configured: no update route"
     );
-    let h = admin();
+    // Its own graph (the revision is asserted) and an index (acknowledged means searchable).
+    let h = harness(|c| c.admin.token = Some(TOKEN.into()));
     let insert = "INSERT DATA { <urn:s> <urn:p> <urn:o> }";
     let missing = post(
         &h.router,

@@ -7,6 +7,28 @@ use crosswalk::sparql::saved::SavedQueries;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// A fresh data directory under the target directory's scratch space. Servers shared through a
+/// `static` are never dropped, so their directories outlive the test process; each process
+/// names its directories with its pid and removes those of processes that have ended.
+pub fn data_dir() -> tempfile::TempDir {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("servers");
+    std::fs::create_dir_all(&root).expect("scratch directory");
+    SWEPT.call_once(|| {
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
+    tempfile::Builder::new()
+        .prefix(&format!("{}-", std::process::id()))
+        .tempdir_in(root)
+        .expect("tempdir")
+}
+
 pub struct TestServer {
     pub base: String,
     pub data: tempfile::TempDir,
@@ -26,7 +48,7 @@ impl TestServer {
 
     fn start_inner(configure: impl FnOnce(&mut Config), search: bool) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let data = tempfile::tempdir().expect("tempdir");
+        let data = data_dir();
         let mut config = Config {
             data_dir: data.path().to_path_buf(),
             bind: "127.0.0.1:0".parse().unwrap(),

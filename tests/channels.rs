@@ -47,7 +47,7 @@ fn config(dir: &std::path::Path) -> Config {
 /// mappings) and a crawler over it.
 async fn env() -> Env {
     let channels = fixture_channels::start().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::data_dir();
     let config = config(dir.path());
     let graph = Graph::open(&config.graph_dir()).unwrap();
     let seeds = graph.clone();
@@ -746,6 +746,83 @@ async fn hostile_channel_answers_are_failures_that_raise_nothing() {
     assert_eq!(busy.outcome, Outcome::Failed, "{busy:?}");
     assert!(busy.next_attempt_at.is_some(), "a 503 is rescheduled");
     assert!(env.events().is_empty());
+
+    // A Federal Register search answering JSON of the wrong shape, then an HTML error page.
+    source::add(
+        &env.graph,
+        NewSource {
+            kind: Some(Kind::FederalRegister),
+            url: format!("{}/api/v1", env.channels.base),
+            query: Some("conditions[term]=artificial intelligence".into()),
+            jurisdiction: "US".into(),
+            id: Some("us-fr-hostile".into()),
+            ..NewSource::default()
+        },
+    )
+    .unwrap();
+    env.channels.set_fr_override(
+        axum::http::StatusCode::OK,
+        "application/json",
+        r#"{"count": "many", "results": {"title": 1}}"#,
+    );
+    let shape = env.crawl("us-fr-hostile").await;
+    assert_eq!(shape.outcome, Outcome::Failed, "{shape:?}");
+    env.channels.set_fr_override(
+        axum::http::StatusCode::OK,
+        "text/html",
+        "<html><body>Request Rejected</body></html>",
+    );
+    let html = env.crawl("us-fr-hostile").await;
+    assert_eq!(html.outcome, Outcome::Failed, "{html:?}");
+
+    // A feed that is not well-formed XML.
+    env.channels
+        .set_feed("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><link>");
+    source::add(
+        &env.graph,
+        NewSource {
+            kind: Some(Kind::Listing),
+            url: format!("{}/feeds/news.xml", env.channels.base),
+            jurisdiction: "ID".into(),
+            id: Some("id-hostile-feed".into()),
+            ..NewSource::default()
+        },
+    )
+    .unwrap();
+    let feed = env.crawl("id-hostile-feed").await;
+    assert_eq!(feed.outcome, Outcome::Failed, "{feed:?}");
+
+    // Each failure is recorded as a failed fetch with its reason, and raised nothing.
+    assert!(env.events().is_empty(), "{:?}", env.events());
+    assert!(
+        discovery::list(&env.graph, &Filter::default())
+            .unwrap()
+            .is_empty()
+    );
+    for id in ["ai-act-on-loopback", "us-fr-hostile", "id-hostile-feed"] {
+        let reasons = env.strings(&format!(
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             PREFIX prov: <http://www.w3.org/ns/prov#>
+             SELECT ?reason WHERE {{ ?f a cw:Fetch ; prov:used <{}> ;
+               cw:outcome \"failed\" ; cw:failureReason ?reason }}",
+            source::get(&env.graph, id).unwrap().iri
+        ));
+        let expected = if id == "ai-act-on-loopback" { 2 } else { 1 };
+        assert!(reasons.len() >= expected, "{id}: {reasons:?}");
+    }
+}
+
+#[test]
+fn a_zip_formex_manifestation_is_an_error_that_says_so() {
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    zip.extend_from_slice(b"L_202401689EN.000101.fmx.xml");
+    let text = String::from_utf8_lossy(&zip).into_owned();
+    let options = ExtractOptions {
+        structure: Structure::Formex,
+        ..ExtractOptions::default()
+    };
+    let error = extract::extract(&Document::Html(text), &options).unwrap_err();
+    assert!(error.to_string().contains("ZIP archive"), "{error}");
 }
 
 #[test]

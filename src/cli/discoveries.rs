@@ -124,10 +124,6 @@ pub fn discoveries(config: &Config, command: DiscoveriesCommand) -> Result<ExitC
             println!("dismissed {id}");
         }
     }
-    opened
-        .downstream
-        .feed()
-        .catch_up()
-        .map_err(|e| e.to_string())?;
+    opened.catch_up().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //! element starts with their attributes, ends, and text, from quick-xml. No DTD is read and no
 //! external entity resolved; unknown entities are kept as written; nesting deeper than
 //! [`MAX_DEPTH`] is an error, so a hostile file cannot exhaust the reader's stack of open
-//! elements.
+//! elements, and so is a document that ends inside an element (truncated).
 
 use super::ExtractError;
 use quick_xml::events::{BytesStart, Event};
@@ -92,6 +92,13 @@ pub(crate) fn events(xml: &str, mut f: impl FnMut(XmlEvent<'_>)) -> Result<(), E
                     String::from_utf8_lossy(&data).into_owned(),
                 )));
             }
+            // A document cut off inside an element (a truncated download) is not well-formed:
+            // reading it as whole would take its missing part for absent content.
+            Event::Eof if depth > 0 => {
+                return Err(ExtractError::MalformedXml(format!(
+                    "ends inside {depth} unclosed element(s)"
+                )));
+            }
             Event::Eof => return Ok(()),
             // Declarations, processing instructions, comments and DOCTYPE carry no text.
             _ => {}
@@ -130,9 +137,13 @@ mod tests {
             Err(ExtractError::MalformedXml(_))
         ));
         assert!(
-            events("<a><b></a>", |_| {}).is_ok(),
+            events("<a><b></c></a>", |_| {}).is_ok(),
             "end names are not checked"
         );
+        assert!(matches!(
+            events("<a><b></b>", |_| {}),
+            Err(ExtractError::MalformedXml(_))
+        ));
         assert!(matches!(
             events("<a><b", |_| {}),
             Err(ExtractError::MalformedXml(_))

@@ -86,6 +86,8 @@ struct Inner {
     cdm: Vec<Quad>,
     /// A hostile answer the SPARQL endpoint gives instead of evaluating.
     sparql_override: Option<(StatusCode, &'static str, String)>,
+    /// A hostile answer the Federal Register search gives instead of searching.
+    fr_override: Option<(StatusCode, &'static str, String)>,
     fr: Vec<FrDocument>,
     listing: String,
     feed: String,
@@ -231,6 +233,11 @@ impl Channels {
     /// The SPARQL endpoint answers this instead of evaluating queries (hostile answers).
     pub fn set_sparql_override(&self, status: StatusCode, content_type: &'static str, body: &str) {
         self.with(|i| i.sparql_override = Some((status, content_type, body.to_owned())));
+    }
+
+    /// The Federal Register search answers this instead of searching (hostile answers).
+    pub fn set_fr_override(&self, status: StatusCode, content_type: &'static str, body: &str) {
+        self.with(|i| i.fr_override = Some((status, content_type, body.to_owned())));
     }
 
     pub fn add_fr(&self, document: FrDocument) {
@@ -558,6 +565,9 @@ async fn fr_search(
     State(channels): State<Channels>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
+    if let Some((status, content_type, body)) = channels.with(|i| i.fr_override.clone()) {
+        return (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    }
     let get_all = |key: &str| -> Vec<String> {
         pairs
             .iter()

@@ -112,6 +112,21 @@ impl Env {
             .collect()
     }
 
+    /// A listing source over the fixture's RSS feed (no pattern: every item counts).
+    fn add_feed(&self, id: &str) {
+        source::add(
+            &self.graph,
+            NewSource {
+                kind: Some(Kind::Listing),
+                url: format!("{}/feeds/news.xml", self.channels.base),
+                jurisdiction: "ID".into(),
+                id: Some(id.into()),
+                ..NewSource::default()
+            },
+        )
+        .unwrap();
+    }
+
     fn ai_act_xhtml(&self, overrides: &[(&str, &str)]) -> String {
         ai_act::xhtml(&ai_act::curated(&self.graph), overrides)
     }
@@ -396,11 +411,9 @@ async fn a_changed_article_50_2_raises_one_event_that_flags_exactly_its_mappings
         affected.contains(&format!("{CURATED}art-50-2")),
         "{affected:?}"
     );
-    assert!(
-        affected.contains(
-            &"https://w3id.org/crosswalk/id/extracted/ai-act-on-loopback/art-50-2".to_owned()
-        )
-    );
+    assert!(affected.contains(
+        &"https://w3id.org/crosswalk/id/extracted/ai-act-on-loopback/art-50-2".to_owned()
+    ));
     let touching = env.strings(&format!(
         "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
          SELECT DISTINCT ?m WHERE {{ ?m a cw:Mapping .
@@ -631,6 +644,7 @@ async fn a_listing_that_gains_one_matching_link_yields_one_discovery_and_no_nois
     .unwrap();
     let baseline = env.crawl("sg-imda-publications").await;
     assert_eq!(baseline.outcome, Outcome::Fetched, "{baseline:?}");
+    assert_eq!(baseline.http_status, Some(200), "{baseline:?}");
     assert_eq!((baseline.changes, baseline.discoveries), (1, 0));
     assert!(
         env.events()[0].1.contains("2 matching links"),
@@ -695,17 +709,7 @@ async fn a_feed_item_is_a_discovery() {
     };
     env.channels
         .set_feed(&feed(&[item(1, "Mon, 12 Jan 2026 02:00:00 +0700")]));
-    source::add(
-        &env.graph,
-        NewSource {
-            kind: Some(Kind::Listing),
-            url: format!("{}/feeds/news.xml", env.channels.base),
-            jurisdiction: "ID".into(),
-            id: Some("id-jdih-feed".into()),
-            ..NewSource::default()
-        },
-    )
-    .unwrap();
+    env.add_feed("id-jdih-feed");
     assert_eq!(
         source::get(&env.graph, "id-jdih-feed").unwrap().format,
         crosswalk::source::Format::Feed
@@ -778,17 +782,7 @@ async fn hostile_channel_answers_are_failures_that_raise_nothing() {
     // A feed that is not well-formed XML.
     env.channels
         .set_feed("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><link>");
-    source::add(
-        &env.graph,
-        NewSource {
-            kind: Some(Kind::Listing),
-            url: format!("{}/feeds/news.xml", env.channels.base),
-            jurisdiction: "ID".into(),
-            id: Some("id-hostile-feed".into()),
-            ..NewSource::default()
-        },
-    )
-    .unwrap();
+    env.add_feed("id-hostile-feed");
     let feed = env.crawl("id-hostile-feed").await;
     assert_eq!(feed.outcome, Outcome::Failed, "{feed:?}");
 

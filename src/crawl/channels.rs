@@ -62,6 +62,16 @@ struct Reading {
     baseline: bool,
 }
 
+/// What a discovery-only source's reading listed.
+struct Listed {
+    /// The source's first reading at its address (its baseline).
+    first: bool,
+    candidates: Vec<Candidate>,
+    keys: Vec<String>,
+    /// What the items are, for the baseline event ("matching links").
+    what: &'static str,
+}
+
 struct Committed {
     revision: u64,
     outcome: Outcome,
@@ -69,6 +79,9 @@ struct Committed {
     discoveries: usize,
     /// SHA-256 of the catalogue answer (its snapshot).
     raw_sha: String,
+    /// The answer's HTTP status and address after redirects, for the crawl's report.
+    http_status: u16,
+    final_url: String,
 }
 
 impl Crawler {
@@ -130,26 +143,20 @@ impl Crawler {
         };
         let language = cellar::language_code(source.language.as_deref());
         let request = cellar::relations_request(&cellar::sparql_endpoint(&url), &celex, language);
-        let page = match self
-            .catalogue(
+        let (page, relations) = match self
+            .read(
                 source,
                 state,
                 started,
                 &request,
                 &cellar::sparql_negotiation(),
                 "CELLAR SPARQL",
+                cellar::parse_relations,
             )
             .await?
         {
-            Ok(page) => page,
-            Err(report) => return Ok(Plan::Done(report)),
-        };
-        let relations = match cellar::parse_relations(&page.body) {
-            Ok(relations) => relations,
-            Err(error) => {
-                let reason = error.to_string();
-                return self.failed_plain(source, state, started, &reason).await;
-            }
+            Ok(read) => read,
+            Err(plan) => return Ok(plan),
         };
         let memory = self.channels.recall(&source.id, &source.url)?;
         let text_url = match relations.latest_consolidated() {
@@ -293,26 +300,20 @@ impl Crawler {
         url: Url,
     ) -> Result<Plan, CrawlError> {
         let request = federal_register::document_request(&url);
-        let page = match self
-            .catalogue(
+        let (page, document) = match self
+            .read(
                 source,
                 state,
                 started,
                 &request,
                 &federal_register::json_negotiation(),
                 "Federal Register API",
+                federal_register::parse_document,
             )
             .await?
         {
-            Ok(page) => page,
-            Err(report) => return Ok(Plan::Done(report)),
-        };
-        let document = match federal_register::parse_document(&page.body) {
-            Ok(document) => document,
-            Err(error) => {
-                let reason = error.to_string();
-                return self.failed_plain(source, state, started, &reason).await;
-            }
+            Ok(read) => read,
+            Err(plan) => return Ok(plan),
         };
         let (text, structure) = match (&document.full_text_xml_url, &document.body_html_url) {
             (Some(xml), _) => (xml.clone(), Structure::FederalRegister),
@@ -425,26 +426,20 @@ impl Crawler {
         url: Url,
     ) -> Result<Plan, CrawlError> {
         let request = federal_register::search_request(&url);
-        let page = match self
-            .catalogue(
+        let (page, search) = match self
+            .read(
                 source,
                 state,
                 started,
                 &request,
                 &federal_register::json_negotiation(),
                 "Federal Register API",
+                federal_register::parse_search,
             )
             .await?
         {
-            Ok(page) => page,
-            Err(report) => return Ok(Plan::Done(report)),
-        };
-        let search = match federal_register::parse_search(&page.body) {
-            Ok(search) => search,
-            Err(error) => {
-                let reason = error.to_string();
-                return self.failed_plain(source, state, started, &reason).await;
-            }
+            Ok(read) => read,
+            Err(plan) => return Ok(plan),
         };
         let memory = self.channels.recall(&source.id, &source.url)?;
         // The API base, for the tracked source a discovery becomes.
@@ -503,23 +498,13 @@ impl Crawler {
             }
             keys.push(key);
         }
-        let baseline = !memory.baseline;
-        let events = baseline_event(baseline, source, keys.len(), "search results");
-        let committed = self
-            .commit(
-                source,
-                started,
-                Reading {
-                    page,
-                    facts: None,
-                    events,
-                    candidates,
-                    keys,
-                    baseline,
-                },
-            )
-            .await?;
-        Ok(Plan::Done(self.discovery_report(source, state, committed)?))
+        let found = Listed {
+            first: !memory.baseline,
+            candidates,
+            keys,
+            what: "search results",
+        };
+        self.discovered(source, state, started, page, found).await
     }
 
     async fn discover_listing(
@@ -628,23 +613,44 @@ impl Crawler {
         }
         state.etag = page.validators.etag.clone();
         state.last_modified = page.validators.last_modified.clone();
-        let baseline = !memory.baseline;
-        let events = baseline_event(baseline, source, keys.len(), "matching links");
-        let committed = self
-            .commit(
-                source,
-                started,
-                Reading {
-                    page,
-                    facts: None,
-                    events,
-                    candidates,
-                    keys,
-                    baseline,
-                },
-            )
-            .await?;
-        Ok(Plan::Done(self.discovery_report(source, state, committed)?))
+        let found = Listed {
+            first: !memory.baseline,
+            candidates,
+            keys,
+            what: "matching links",
+        };
+        self.discovered(source, state, started, page, found).await
+    }
+
+    /// Fetches a catalogue and parses its answer; a failure of either is recorded and
+    /// returned as the crawl's plan.
+    #[allow(clippy::too_many_arguments)]
+    async fn read<T>(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        url: &Url,
+        negotiation: &Negotiation,
+        what: &str,
+        parse: fn(&[u8]) -> Result<T, fetch::ChannelError>,
+    ) -> Result<Result<(fetch::Page, T), Plan>, CrawlError> {
+        let page = match self
+            .catalogue(source, state, started, url, negotiation, what)
+            .await?
+        {
+            Ok(page) => page,
+            Err(report) => return Ok(Err(Plan::Done(report))),
+        };
+        match parse(&page.body) {
+            Ok(parsed) => Ok(Ok((page, parsed))),
+            Err(error) => {
+                let reason = error.to_string();
+                Ok(Err(self
+                    .failed_plain(source, state, started, &reason)
+                    .await?))
+            }
+        }
     }
 
     /// Fetches a catalogue (no validators: answers are small and must be read whole); a
@@ -747,6 +753,7 @@ impl Crawler {
             .await?
             .map_err(CrawlError::Snapshot)?;
         let snapshot = raw_sha.clone();
+        let (http_status, final_url) = (reading.page.status, reading.page.final_url.to_string());
         let graph = self.graph.clone();
         let source_owned = source.clone();
         let ended = chrono::Utc::now();
@@ -821,15 +828,31 @@ impl Crawler {
             events,
             discoveries,
             raw_sha: snapshot,
+            http_status,
+            final_url,
         })
     }
 
-    fn discovery_report(
+    /// Commits a discovery-only source's reading (its first one is the baseline: one event,
+    /// nothing discovered) and reports it as the whole crawl.
+    async fn discovered(
         &self,
         source: &Source,
         state: &mut SourceState,
-        committed: Committed,
-    ) -> Result<CrawlReport, CrawlError> {
+        started: chrono::DateTime<chrono::Utc>,
+        page: fetch::Page,
+        listed: Listed,
+    ) -> Result<Plan, CrawlError> {
+        let events = baseline_event(listed.first, source, listed.keys.len(), listed.what);
+        let reading = Reading {
+            page,
+            facts: None,
+            events,
+            candidates: listed.candidates,
+            keys: listed.keys,
+            baseline: listed.first,
+        };
+        let committed = self.commit(source, started, reading).await?;
         // The answer's hash: a listing's next request is conditional on it being stored.
         state.raw_sha = Some(committed.raw_sha.clone());
         self.settle(state, committed.outcome, None)?;
@@ -838,7 +861,9 @@ impl Crawler {
         report.material_changes = committed.discoveries;
         report.discoveries = committed.discoveries;
         report.revision = Some(committed.revision);
-        Ok(report)
+        report.http_status = Some(committed.http_status);
+        report.final_url = Some(committed.final_url);
+        Ok(Plan::Done(report))
     }
 }
 

@@ -190,27 +190,17 @@ fn structured_document(
     warnings: Vec<String>,
     options: &ExtractOptions,
 ) -> Result<Extracted, ExtractError> {
-    let lines = text::finish(structured.lines);
-    if lines.is_empty() {
-        return Err(ExtractError::Empty);
-    }
-    let text = text::render(&lines);
     let mut provisions = structured.provisions;
     for p in &mut provisions {
         p.text = text::nfc(&p.text);
         p.title = p.title.as_deref().map(text::nfc);
     }
-    let language = match &options.language {
-        Some(tag) => Language::from_tag(tag),
-        None => Language::detect(&text),
-    };
-    let obligations = obligations::detect(&provisions, language);
-    Ok(Extracted {
-        text,
+    assemble(
+        text::finish(structured.lines),
         provisions,
-        obligations,
         warnings,
-    })
+        options,
+    )
 }
 
 /// The PDF half of [`extract`] after parsing: page texts, as the sandbox returns them (or
@@ -232,16 +222,27 @@ fn structure(
     options: &ExtractOptions,
 ) -> Result<Extracted, ExtractError> {
     let lines = text::finish(lines);
+    let provisions = segment::segment(&lines);
+    assemble(lines, provisions, warnings, options)
+}
+
+/// Finished lines (NFC already, `text::finish`) and their provisions → the rendered text and
+/// the candidate obligations in the document's language.
+fn assemble(
+    lines: Vec<Line>,
+    provisions: Vec<ExtractedProvision>,
+    warnings: Vec<String>,
+    options: &ExtractOptions,
+) -> Result<Extracted, ExtractError> {
     if lines.is_empty() {
         return Err(ExtractError::Empty);
     }
-    // Lines are NFC already (`finish`); rendering only adds ASCII markers.
+    // Rendering only adds ASCII markers.
     let text = text::render(&lines);
     let language = match &options.language {
         Some(tag) => Language::from_tag(tag),
         None => Language::detect(&text),
     };
-    let provisions = segment::segment(&lines);
     let obligations = obligations::detect(&provisions, language);
     Ok(Extracted {
         text,

@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::auth::require_admin;
-use super::error::ApiError;
+use super::error::{ApiError, blocking};
 use crate::crawl::discovery::{self, DiscoveryError, Filter, Status, TrackOptions};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -26,15 +26,6 @@ impl From<DiscoveryError> for ApiError {
             DiscoveryError::Graph(_) => Self::internal(error.to_string()),
         }
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, DiscoveryError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
-        .map_err(ApiError::from)
 }
 
 /// `?status=pending|tracked|dismissed|all` (default pending), `source=`, `jurisdiction=`,

@@ -597,6 +597,16 @@ async fn a_new_presidential_document_about_ai_is_one_discovery_and_is_tracked_by
         1,
         "the text is read from the full-text XML"
     );
+
+    // Removing the source drops what its channel said; the discovery stays, as provenance.
+    source::remove(&env.graph, &tracked.id).unwrap();
+    let left = env.strings(&format!(
+        "SELECT ?s WHERE {{ GRAPH <{}> {{ ?s ?p ?o }} }}",
+        names::channel_graph(&tracked.id).as_str()
+    ));
+    assert!(left.is_empty(), "{left:?}");
+    let kept = discovery::get(&env.graph, &d.id).unwrap();
+    assert_eq!(kept.status.as_str(), "tracked");
 }
 
 const LISTING_V1: &str = r#"<!doctype html><html><head><title>Publications</title></head><body>

@@ -6,17 +6,23 @@
 //! * PDF: `extract::extract` including the sandbox child process, the same parse in-process
 //!   (`pdf::parse_in_process`, no isolation), and poppler's `pdftotext` (skipped with a note
 //!   when it is not installed: `apt-get install poppler-utils`).
+//! * EUR-Lex XHTML: the AI Act as CELLAR serves it (113 articles, generated from the curated
+//!   seeds in the Official Journal's markup, `tests/fixtures/channels/ai_act.rs`) read by its
+//!   element identifiers (`Structure::EurLex`), against the generic HTML extractor
+//!   (`Structure::Generic`) and the plain `scraper` parse on the same file.
 //!
 //! ```sh
 //! cargo bench --bench extract
 //! ```
 
-use crosswalk::extract::{Document, ExtractOptions, PdfSandbox, extract, pdf};
+use crosswalk::extract::{Document, ExtractOptions, PdfSandbox, Structure, extract, pdf};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/fixtures/channels/ai_act.rs"]
+mod ai_act;
 #[path = "../tests/fixtures/extract/pdfgen.rs"]
 mod pdfgen;
 
@@ -198,6 +204,52 @@ fn main() {
         )
         .print();
     }
+
+    header("EUR-Lex XHTML (the AI Act as CELLAR serves it)");
+    let graph = crosswalk::graph::Graph::in_memory().unwrap();
+    let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds/eu");
+    crosswalk::graph::load_seed_dirs(&graph, &[("seed", seeds.as_path())]).unwrap();
+    let xhtml = ai_act::xhtml(&ai_act::curated(&graph), &[]);
+    let document = Document::Html(xhtml.clone());
+    for (name, structure) in [
+        ("crosswalk EUR-Lex structure", Structure::EurLex),
+        ("peer: crosswalk generic HTML extractor", Structure::Generic),
+    ] {
+        let options = ExtractOptions {
+            structure,
+            language: Some("en".into()),
+            ..ExtractOptions::default()
+        };
+        let extracted = extract(&document, &options).unwrap();
+        let articles = extracted
+            .provisions
+            .iter()
+            .filter(|p| p.kind == "article")
+            .count();
+        measure(
+            &format!(
+                "{name} ({} prov., {articles} art.)",
+                extracted.provisions.len()
+            ),
+            xhtml.len(),
+            1,
+            || {
+                std::hint::black_box(extract(&document, &options).unwrap());
+            },
+        )
+        .print();
+    }
+    measure(
+        "peer scraper parse + text(): AI Act XHTML",
+        xhtml.len(),
+        1,
+        || {
+            let html = scraper::Html::parse_document(&xhtml);
+            let text: String = html.root_element().text().collect();
+            std::hint::black_box(text);
+        },
+    )
+    .print();
 
     header("PDF");
     for (bytes, page_count) in [(pdfgen::framework_pdf(), 3), (large_pdf(40).0, 40)] {

@@ -2,6 +2,8 @@
 
 #[path = "cli/crawl.rs"]
 mod crawl;
+#[path = "cli/discoveries.rs"]
+mod discoveries;
 #[path = "cli/search.rs"]
 mod search;
 #[path = "cli/sources.rs"]
@@ -111,6 +113,13 @@ enum Command {
         common: Common,
         #[command(flatten)]
         args: crawl::CrawlArgs,
+    },
+    /// Review documents that official channels and listings discovered
+    Discoveries {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: discoveries::DiscoveriesCommand,
     },
     /// Write the whole store (all named graphs) to standard output
     Export {
@@ -421,6 +430,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Sources { common, command } => sources::sources(&load_config(&common)?, command),
         Command::Crawl { common, args } => crawl::crawl(&load_config(&common)?, args),
+        Command::Discoveries { common, command } => {
+            discoveries::discoveries(&load_config(&common)?, command)
+        }
         Command::Export { common, format } => {
             let config = load_config(&common)?;
             let graph = open(&config, "POST /sparql with a CONSTRUCT")?;

@@ -4,14 +4,15 @@
 //! graph, then `get`, a second `add` and `remove`.
 //!
 //! Input: NUL-separated fields in `NewSource` order (url, jurisdiction, id, instrument, format,
-//! include selector, exclude selector, language, schedule, title); a missing field is absent.
+//! include selector, exclude selector, language, schedule, title, kind, celex, document number,
+//! query, link pattern, publisher); a missing field is absent.
 //! Checks: no panic; refusals are `Invalid`; an accepted source has a valid slug, an http(s)
 //! URL and its settings, every IRI written to the graph is a valid IRI, it reads back equal,
 //! cannot be added twice, and is removed cleanly.
 #![no_main]
 
 use crosswalk::graph::Graph;
-use crosswalk::source::{self, Format, NewSource, SourceError};
+use crosswalk::source::{self, Format, Kind, NewSource, SourceError};
 use libfuzzer_sys::fuzz_target;
 use oxigraph::model::{NamedNode, Term};
 
@@ -39,6 +40,17 @@ fuzz_target!(|data: &[u8]| {
         language: next(),
         schedule: next(),
         title: next(),
+        kind: match next().map(|k| k.parse::<Kind>()) {
+            None => None,
+            Some(Ok(kind)) => Some(kind),
+            Some(Err(_)) => return,
+        },
+        celex: next(),
+        as_published: false,
+        document_number: next(),
+        query: next(),
+        link_pattern: next(),
+        publisher: next(),
     };
     let graph = Graph::in_memory().expect("in-memory graph");
     let added = match source::add(&graph, new.clone()) {
@@ -59,6 +71,24 @@ fuzz_target!(|data: &[u8]| {
     let url = url::Url::parse(&added.url).expect("stored URL parses");
     assert!(matches!(url.scheme(), "http" | "https"));
     assert!(added.runtime && added.enabled);
+    // The channel's parameters are those of its kind, and valid.
+    match added.channel.kind {
+        Kind::Cellar => {
+            let celex = added.channel.celex.as_deref().expect("cellar without CELEX");
+            assert!(source::is_celex(celex), "invalid CELEX {celex:?}");
+            assert!(added.url.ends_with(&format!("/resource/celex/{celex}")));
+        }
+        Kind::FederalRegister => assert!(
+            added.channel.document_number.is_some() != added.channel.query.is_some(),
+            "federal-register needs exactly one of document number and query"
+        ),
+        Kind::Listing => {
+            if let Some(pattern) = &added.channel.link_pattern {
+                source::link_regex(pattern).expect("stored pattern compiles");
+            }
+        }
+        Kind::Page => assert!(added.channel.celex.is_none() && added.channel.query.is_none()),
+    }
     assert_eq!(added.include_selector, new.include_selector);
     assert_eq!(added.exclude_selector, new.exclude_selector);
     for quad in graph.quads_for_pattern(None, None, None, None) {

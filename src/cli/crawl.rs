@@ -76,12 +76,12 @@ pub fn crawl(config: &Config, args: CrawlArgs) -> Result<ExitCode, String> {
 
 fn print_table(reports: &[CrawlReport]) {
     println!(
-        "{:<44} {:<10} {:>4} {:>6} {:>6} {:>8}  reason",
-        "source", "outcome", "http", "prov", "oblig", "changes"
+        "{:<44} {:<10} {:>4} {:>6} {:>6} {:>8} {:>5}  reason",
+        "source", "outcome", "http", "prov", "oblig", "changes", "found"
     );
     for r in reports {
         println!(
-            "{:<44} {:<10} {:>4} {:>6} {:>6} {:>8}  {}",
+            "{:<44} {:<10} {:>4} {:>6} {:>6} {:>8} {:>5}  {}",
             r.source,
             r.outcome.as_str(),
             r.http_status
@@ -90,12 +90,13 @@ fn print_table(reports: &[CrawlReport]) {
             r.provisions,
             r.obligations,
             format!("{}/{}", r.material_changes, r.changes),
+            r.discoveries,
             r.reason.as_deref().unwrap_or("")
         );
     }
     let count = |o: Outcome| reports.iter().filter(|r| r.outcome == o).count();
     println!(
-        "\nfetched {}, unchanged {}, changed {}, failed {}, deferred {} (changes: material/all)",
+        "\nfetched {}, unchanged {}, changed {}, failed {}, deferred {} (changes: material/all; found: documents discovered, see `crosswalk discoveries list`)",
         count(Outcome::Fetched),
         count(Outcome::Unchanged),
         count(Outcome::Changed),

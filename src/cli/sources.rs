@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use crosswalk::config::Config;
 use crosswalk::crawl::state::CrawlState;
 use crosswalk::opsdb::OpsDb;
-use crosswalk::source::{self, Format, NewSource};
+use crosswalk::source::{self, Format, Kind, NewSource};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -17,7 +17,8 @@ pub enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Track a new URL (creates an instrument stub when --instrument is absent)
+    /// Track a new source: a page, an EU act in CELLAR, a Federal Register document or search,
+    /// or a listing page/feed (text sources get an instrument stub when --instrument is absent)
     Add(Box<AddArgs>),
     /// Stop tracking a source added at run time (seeded sources can only be paused)
     Remove { id: String },
@@ -29,14 +30,39 @@ pub enum SourcesCommand {
 
 #[derive(Args)]
 pub struct AddArgs {
-    url: String,
+    /// The URL (derived for cellar and federal-register sources)
+    url: Option<String>,
     /// Jurisdiction code: SG, MY, ID, EU, US, INTL, …
     #[arg(long)]
     jurisdiction: String,
+    /// page (default), cellar, federal-register or listing
+    #[arg(long)]
+    kind: Option<String>,
+    /// cellar: the act's CELEX number (32024R1689)
+    #[arg(long)]
+    celex: Option<String>,
+    /// cellar: track the act as published in the Official Journal, not its newest consolidated
+    /// version
+    #[arg(long)]
+    as_published: bool,
+    /// federal-register: the number of the document to track (2025-02172)
+    #[arg(long = "document")]
+    document_number: Option<String>,
+    /// federal-register: search conditions whose new results are discovered
+    /// ("conditions[term]=artificial intelligence&conditions[type][]=PRESDOCU")
+    #[arg(long)]
+    query: Option<String>,
+    /// listing: regular expression a link's absolute URL must match to be discovered
+    #[arg(long = "pattern")]
+    link_pattern: Option<String>,
+    /// IRI of the publishing authority (https://w3id.org/crosswalk/id/org/imda)
+    #[arg(long)]
+    publisher: Option<String>,
     /// IRI of the instrument this source is a text of
     #[arg(long)]
     instrument: Option<String>,
-    /// html or pdf [default: from the URL]
+    /// html or pdf (pages), html or formex (cellar), html or feed (listings) [default: from
+    /// the kind and URL]
     #[arg(long)]
     format: Option<String>,
     /// CSS selector of the content region
@@ -87,9 +113,10 @@ pub fn sources(config: &Config, command: SourcesCommand) -> Result<ExitCode, Str
                     println!("{value}");
                 } else {
                     println!(
-                        "{:<44} {:<8} {:<4} {:<18} {:<10} {}",
+                        "{:<44} {:<8} {:<16} {:<6} {:<18} {:<10} {}",
                         s.id,
                         if s.enabled { "enabled" } else { "paused" },
+                        s.channel.kind.as_str(),
                         s.format.as_str(),
                         s.schedule.as_ref().map_or("(invalid)", |s| s.as_str()),
                         state.last_outcome.as_deref().unwrap_or("never"),
@@ -105,10 +132,22 @@ pub fn sources(config: &Config, command: SourcesCommand) -> Result<ExitCode, Str
                 .map(|f| f.parse::<Format>())
                 .transpose()
                 .map_err(|e| e.to_string())?;
+            let kind = args
+                .kind
+                .map(|k| k.parse::<Kind>())
+                .transpose()
+                .map_err(|e| e.to_string())?;
             let added = source::add(
                 graph,
                 NewSource {
-                    url: args.url,
+                    url: args.url.unwrap_or_default(),
+                    kind,
+                    celex: args.celex,
+                    as_published: args.as_published,
+                    document_number: args.document_number,
+                    query: args.query,
+                    link_pattern: args.link_pattern,
+                    publisher: args.publisher,
                     jurisdiction: args.jurisdiction,
                     instrument: args.instrument,
                     format,
@@ -121,7 +160,12 @@ pub fn sources(config: &Config, command: SourcesCommand) -> Result<ExitCode, Str
                 },
             )
             .map_err(|e| e.to_string())?;
-            println!("added {} ({})", added.id, added.url);
+            println!(
+                "added {} ({}, {})",
+                added.id,
+                added.channel.kind.as_str(),
+                added.url
+            );
             if let Some(instrument) = &added.instrument {
                 println!("instrument: {instrument}");
             }

@@ -8,7 +8,10 @@
 //! (never less than the server's Retry-After) in the ops database.
 
 mod changes;
+mod channels;
+pub mod discovery;
 mod record;
+mod seen;
 pub mod state;
 
 use crate::diff;
@@ -90,6 +93,8 @@ pub struct CrawlReport {
     /// Change events recorded (material or editorial); the baseline counts as one.
     pub changes: usize,
     pub material_changes: usize,
+    /// Documents found that nobody tracks yet (each also a `document-discovered` change).
+    pub discoveries: usize,
     /// Next attempt time (RFC 3339) when a transient failure was rescheduled.
     pub next_attempt_at: Option<String>,
     pub retry_count: u32,
@@ -110,6 +115,7 @@ impl CrawlReport {
             obligations: 0,
             changes: 0,
             material_changes: 0,
+            discoveries: 0,
             next_attempt_at: None,
             retry_count: 0,
             revision: None,
@@ -127,6 +133,8 @@ pub struct Crawler {
     pdf: extract::PdfSandbox,
     /// Sources being crawled now: a second request for one of them is refused, not queued.
     in_flight: Mutex<HashSet<String>>,
+    /// What official channels and listings showed before (`seen`).
+    channels: seen::ChannelState,
 }
 
 impl Crawler {
@@ -136,7 +144,8 @@ impl Crawler {
         Ok(Self {
             graph,
             fetcher: Fetcher::new(settings, fetch::robots::RobotsCache::new(db.clone())?),
-            state: CrawlState::new(db)?,
+            state: CrawlState::new(db.clone())?,
+            channels: seen::ChannelState::new(db)?,
             snapshots: SnapshotStore::in_data_dir(&config.data_dir),
             max_attempts: config.crawl.max_attempts.max(1),
             pdf: extract::PdfSandbox::default(),
@@ -239,8 +248,13 @@ impl Crawler {
                     .await;
             }
         };
+        // Official channels read their catalogue first and say which text to fetch.
+        let target = match self.plan(source, &mut state, started, url).await? {
+            channels::Plan::Text(target) => target,
+            channels::Plan::Done(report) => return Ok(report),
+        };
         // Validators only help when the content they vouch for is still stored.
-        let validators = if state.raw_sha.is_some() {
+        let validators = if state.raw_sha.is_some() && !target.moved {
             Validators {
                 etag: state.etag.clone(),
                 last_modified: state.last_modified.clone(),
@@ -248,34 +262,35 @@ impl Crawler {
         } else {
             Validators::default()
         };
-        let page = match self.fetcher.fetch(&url, &validators).await {
+        let response = self
+            .fetcher
+            .fetch_negotiated(&target.url, &validators, &target.negotiation)
+            .await;
+        let mut report = match response {
             Err(error) => {
-                let transient = error.is_transient();
-                let retry_after = error.retry_after();
-                let status = match &error {
-                    FetchError::Http { status, .. } => Some(*status),
-                    _ => None,
-                };
-                return self
-                    .failed(
-                        source,
-                        &mut state,
-                        started,
-                        status,
-                        error.to_string(),
-                        transient,
-                        retry_after,
-                    )
-                    .await;
+                self.failed_fetch(source, &mut state, started, error, None)
+                    .await?
             }
             Ok(Response::NotModified(not_modified)) => {
-                return self
-                    .unchanged_304(source, &mut state, started, not_modified)
-                    .await;
+                self.unchanged_304(source, &mut state, started, not_modified)
+                    .await?
             }
-            Ok(Response::Body(page)) => page,
+            Ok(Response::Body(page)) => {
+                self.process(source, &mut state, started, page, target.structure)
+                    .await?
+            }
         };
-        self.process(source, &mut state, started, page).await
+        if report.outcome != Outcome::Failed {
+            self.followed(source, &target)?;
+        }
+        // What the channel step raised belongs to this crawl's report too.
+        if target.events > 0 && report.outcome == Outcome::Unchanged {
+            report.outcome = Outcome::Changed;
+        }
+        report.changes += target.events;
+        report.material_changes += target.discoveries;
+        report.discoveries += target.discoveries;
+        Ok(report)
     }
 
     async fn unchanged_304(
@@ -320,15 +335,17 @@ impl Crawler {
         state: &mut SourceState,
         started: chrono::DateTime<chrono::Utc>,
         page: fetch::Page,
+        structure: extract::Structure,
     ) -> Result<CrawlReport, CrawlError> {
         let raw_sha = snapshot::sha256_hex(&page.body);
         let extract_key = snapshot::sha256_hex(
             format!(
-                "{raw_sha}|{}|{:?}|{:?}|{:?}",
+                "{raw_sha}|{}|{:?}|{:?}|{:?}|{}",
                 extract::EXTRACTOR_VERSION,
                 source.include_selector,
                 source.exclude_selector,
-                source.language
+                source.language,
+                structure.as_str()
             )
             .as_bytes(),
         );
@@ -358,6 +375,7 @@ impl Crawler {
             exclude_selector: source.exclude_selector.clone(),
             language: source.language.clone(),
             pdf: self.pdf.clone(),
+            structure,
         };
         let extracted = if same_input {
             None

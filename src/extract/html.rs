@@ -76,7 +76,7 @@ const CONSENT_NEAR_EMPTY: usize = 50;
 /// Elements nested deeper than this are unwrapped before parsing. html5ever's tree builder
 /// is quadratic in nesting depth (a few hundred KiB of `<div>` costs minutes); WebKit's parser
 /// caps DOM depth at the same 512.
-const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Elements whose end tag may be omitted, or that never nest deeply in practice: not counted,
 /// so unclosed `<p>` and `<li>` in sloppy pages do not look deep.
@@ -93,7 +93,7 @@ const RAW_TEXT: &[&str] = &[
 
 /// Drops start and end tags nested deeper than `max_depth` (keeping their text), so the
 /// parser's cost stays bounded. Pages within the limit are returned unchanged.
-fn flatten_deep_nesting(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+pub(crate) fn flatten_deep_nesting(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut cuts: Vec<(usize, usize)> = Vec::new();
@@ -239,7 +239,7 @@ pub(crate) fn to_lines(html: &str, options: &ExtractOptions) -> Result<Vec<Line>
 
 /// Why the page looks like a challenge or a consent wall, if it does. Decided on the raw page;
 /// the caller only believes it when the page has little content of its own.
-fn challenge_signal(document: &Html, raw: &str) -> Option<String> {
+pub(crate) fn challenge_signal(document: &Html, raw: &str) -> Option<String> {
     let title_selector = Selector::parse("title").ok()?;
     let title = document
         .select(&title_selector)

@@ -3,23 +3,59 @@
 //! candidate obligations detected in them.
 //!
 //! Entry point: [`extract`]. Extraction never panics on hostile input; PDFs are parsed in an
-//! isolated child process with time and memory limits.
+//! isolated child process with time and memory limits. Official channels' documents are read
+//! by their own structure ([`Structure`]): EUR-Lex XHTML by its element identifiers
+//! (`eurlex`), Formex 4 XML (`formex`) and Federal Register full-text XML (`fedreg`), each
+//! giving the catalogue's provision identifiers (`art-50-2`, `sec-3-a`).
 
+mod eurlex;
+mod fedreg;
+mod formex;
 mod html;
 mod layout;
 mod lexicon;
+pub mod links;
 mod numbering;
 mod obligations;
+mod outline;
 pub mod pdf;
 mod segment;
 mod text;
+mod xml;
 
 pub use pdf::PdfSandbox;
 use serde::{Deserialize, Serialize};
 use text::{Language, Line};
 
 /// Bumped whenever extraction rules change, so stored snapshots can be re-extracted.
-pub const EXTRACTOR_VERSION: &str = "2";
+pub const EXTRACTOR_VERSION: &str = "3";
+
+/// How a document's structure is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Structure {
+    /// Headings, numbering and lists of any HTML page or PDF (`segment`).
+    #[default]
+    Generic,
+    /// EUR-Lex XHTML element identifiers (`art_50`, `050.002`, `cpt_III.sct_2`); a page
+    /// without them falls back to `Generic` with a warning.
+    EurLex,
+    /// Formex 4 XML (`ARTICLE IDENTIFIER="050"`, `PARAG IDENTIFIER="050.002"`).
+    Formex,
+    /// Federal Register full-text XML (`EXECORD`, `SECTION`, "Sec. 3." paragraphs).
+    FederalRegister,
+}
+
+impl Structure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Generic => "generic",
+            Self::EurLex => "eur-lex",
+            Self::Formex => "formex",
+            Self::FederalRegister => "federal-register",
+        }
+    }
+}
 
 /// What was fetched, ready for extraction.
 #[derive(Debug, Clone)]
@@ -42,6 +78,8 @@ pub struct ExtractOptions {
     pub language: Option<String>,
     /// Program and limits of the child process that parses PDFs.
     pub pdf: PdfSandbox,
+    /// How the structure of an HTML or XML document is read.
+    pub structure: Structure,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,6 +152,8 @@ pub enum ExtractError {
     Timeout,
     #[error("PDF extraction failed in its sandbox: {0}")]
     Crashed(String),
+    #[error("malformed XML: {0}")]
+    MalformedXml(String),
 }
 
 /// Extracts structured text, provisions and candidate obligations from a fetched document.
@@ -124,9 +164,43 @@ pub enum ExtractError {
 /// hostile PDFs are errors, never content.
 pub fn extract(document: &Document, options: &ExtractOptions) -> Result<Extracted, ExtractError> {
     match document {
-        Document::Html(html) => structure(html::to_lines(html, options)?, Vec::new(), options),
+        Document::Html(html) => match options.structure {
+            Structure::Generic => structure(html::to_lines(html, options)?, Vec::new(), options),
+            Structure::EurLex => match eurlex::structure(html) {
+                Some(structured) => structured_document(structured, Vec::new(), options),
+                None => structure(
+                    html::to_lines(html, options)?,
+                    vec!["no EUR-Lex element identifiers (art_N): generic segmentation".into()],
+                    options,
+                ),
+            },
+            Structure::Formex => structured_document(formex::structure(html)?, Vec::new(), options),
+            Structure::FederalRegister => {
+                structured_document(fedreg::structure(html)?, Vec::new(), options)
+            }
+        },
         Document::Pdf(bytes) => from_pdf_pages(&pdf::extract_pages(bytes, &options.pdf)?, options),
     }
+}
+
+/// A structured reader's provisions → text and obligations (the provisions are kept as read,
+/// NFC-normalised).
+fn structured_document(
+    structured: outline::Structured,
+    warnings: Vec<String>,
+    options: &ExtractOptions,
+) -> Result<Extracted, ExtractError> {
+    let mut provisions = structured.provisions;
+    for p in &mut provisions {
+        p.text = text::nfc(&p.text);
+        p.title = p.title.as_deref().map(text::nfc);
+    }
+    assemble(
+        text::finish(structured.lines),
+        provisions,
+        warnings,
+        options,
+    )
 }
 
 /// The PDF half of [`extract`] after parsing: page texts, as the sandbox returns them (or
@@ -148,16 +222,27 @@ fn structure(
     options: &ExtractOptions,
 ) -> Result<Extracted, ExtractError> {
     let lines = text::finish(lines);
+    let provisions = segment::segment(&lines);
+    assemble(lines, provisions, warnings, options)
+}
+
+/// Finished lines (NFC already, `text::finish`) and their provisions → the rendered text and
+/// the candidate obligations in the document's language.
+fn assemble(
+    lines: Vec<Line>,
+    provisions: Vec<ExtractedProvision>,
+    warnings: Vec<String>,
+    options: &ExtractOptions,
+) -> Result<Extracted, ExtractError> {
     if lines.is_empty() {
         return Err(ExtractError::Empty);
     }
-    // Lines are NFC already (`finish`); rendering only adds ASCII markers.
+    // Rendering only adds ASCII markers.
     let text = text::render(&lines);
     let language = match &options.language {
         Some(tag) => Language::from_tag(tag),
         None => Language::detect(&text),
     };
-    let provisions = segment::segment(&lines);
     let obligations = obligations::detect(&provisions, language);
     Ok(Extracted {
         text,

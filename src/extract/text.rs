@@ -107,6 +107,14 @@ pub(crate) fn clean_inline(text: &str) -> String {
     out
 }
 
+/// NFC form of `text` (borrowing nothing: the common already-NFC case is one scan and a copy).
+pub(crate) fn nfc(text: &str) -> String {
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_owned(),
+        _ => text.nfc().collect(),
+    }
+}
+
 /// NFC-normalises every line and drops lines left empty.
 pub(crate) fn finish(lines: Vec<Line>) -> Vec<Line> {
     lines

@@ -8,7 +8,9 @@
 //! capped after decompression. Transient failures are returned with their Retry-After; the caller
 //! reschedules rather than sleeping here.
 
+pub mod cellar;
 pub mod charset;
+pub mod federal_register;
 mod guard;
 pub mod robots;
 
@@ -122,6 +124,33 @@ pub struct NotModified {
     pub validators: Validators,
 }
 
+/// An official channel's answer that cannot be read (malformed JSON, an unexpected shape): a
+/// fetch failure, never content.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{channel}: {message}")]
+pub struct ChannelError {
+    pub channel: &'static str,
+    pub message: String,
+}
+
+/// Whitespace runs (and control characters) as one space, trimmed: API strings are shown to
+/// people and compared.
+pub(crate) fn clean_text(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Content negotiation for one request: official channels ask for a representation by media
+/// type and language (CELLAR answers `Accept: application/xhtml+xml` and `Accept-Language: eng`
+/// with a 303 to that manifestation). Empty fields send the client's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Negotiation {
+    pub accept: Option<String>,
+    pub accept_language: Option<String>,
+}
+
 /// Settings derived from `[crawl]` configuration.
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
@@ -160,6 +189,7 @@ pub(crate) struct Request {
     url: Url,
     etag: Option<String>,
     last_modified: Option<String>,
+    negotiation: Negotiation,
     cap: u64,
     check_robots: bool,
     /// robots.txt: keep the first `cap` bytes instead of failing.
@@ -199,10 +229,23 @@ impl Fetcher {
 
     /// GETs `url` (robots.txt permitting), conditionally when validators are given.
     pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Response, FetchError> {
+        self.fetch_negotiated(url, validators, &Negotiation::default())
+            .await
+    }
+
+    /// [`fetch`](Self::fetch) asking for a media type and language; the headers are sent on
+    /// every redirect hop, as content negotiation needs.
+    pub async fn fetch_negotiated(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        negotiation: &Negotiation,
+    ) -> Result<Response, FetchError> {
         self.get(Request {
             url: url.clone(),
             etag: validators.etag.clone(),
             last_modified: validators.last_modified.clone(),
+            negotiation: negotiation.clone(),
             cap: self.settings.max_body_bytes,
             check_robots: true,
             truncate_at_cap: false,
@@ -244,6 +287,12 @@ impl Fetcher {
             }
             if let Some(lm) = &request.last_modified {
                 builder = builder.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            if let Some(accept) = &request.negotiation.accept {
+                builder = builder.header(header::ACCEPT, accept);
+            }
+            if let Some(language) = &request.negotiation.accept_language {
+                builder = builder.header(header::ACCEPT_LANGUAGE, language);
             }
             let slot = self.host_slot(&url);
             let mut slot = slot.lock().await;

@@ -164,6 +164,7 @@ impl Fetcher {
             url: robots_url,
             etag: None,
             last_modified: None,
+            negotiation: super::Negotiation::default(),
             cap: ROBOTS_CAP,
             check_robots: false,
             truncate_at_cap: true,

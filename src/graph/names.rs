@@ -40,6 +40,9 @@ pub const SOURCES_GRAPH: NamedNodeRef<'_> =
 /// endpoint changed materially). Kept apart from the seed graphs, which are reloaded from files.
 pub const REVIEW_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/review");
+/// Documents official channels and listings found (the discovery review queue).
+pub const DISCOVERIES_GRAPH: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/discoveries");
 /// Fetch activities and snapshots (provenance of crawled content).
 pub const FETCHES_GRAPH: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/graph/fetches");
@@ -62,6 +65,13 @@ pub fn seed_graph(root_label: &str, relative_path: &str) -> NamedNode {
 /// The graph holding a tracked source's current extracted content.
 pub fn source_graph(source_slug: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{GRAPH}source/{source_slug}"))
+}
+
+/// What a source's official channel says of its document (CELLAR: the act, its consolidated
+/// versions and amending acts; Federal Register: the document's identifiers), replaced on every
+/// reading of the channel.
+pub fn channel_graph(source_slug: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{GRAPH}channel/{source_slug}"))
 }
 
 pub fn cw(local: &str) -> NamedNode {

@@ -7,10 +7,12 @@
 //! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
 //! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
+//! | `GET /api/discoveries`, `GET /api/discoveries/{id}` | the discovery review queue (`discoveries`) |
 //! | [`admin_routes`] (admin bearer token): | |
 //! | `POST /sparql/update` | SPARQL Update |
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry (`sources`) |
 //! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now (`crawl`) |
+//! | `POST /api/discoveries/{id}/track`, `…/dismiss` | review a discovered document (`discoveries`) |
 //! | `POST /api/admin/backup`, `POST /api/admin/retention` | online backup, retention now (`admin`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`, which also
@@ -24,6 +26,7 @@ mod api;
 mod auth;
 mod client;
 mod crawl;
+mod discoveries;
 mod error;
 mod metrics;
 mod search;
@@ -271,6 +274,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
         .route("/api/sources", get(sources::list))
+        // The discovery review queue; track and dismiss are admin routes.
+        .route("/api/discoveries", get(discoveries::list))
+        .route("/api/discoveries/{id}", get(discoveries::get))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     public
@@ -298,6 +304,8 @@ pub fn admin_routes(state: &AppState) -> Router<AppState> {
         .route("/api/sources/{id}/pause", post(sources::pause))
         .route("/api/sources/{id}/resume", post(sources::resume))
         .route("/api/crawl", post(crawl::crawl))
+        .route("/api/discoveries/{id}/track", post(discoveries::track))
+        .route("/api/discoveries/{id}/dismiss", post(discoveries::dismiss))
         .route("/api/admin/backup", post(admin::backup))
         .route("/api/admin/retention", post(admin::retention))
         .layer(DefaultBodyLimit::max(state.config.http.max_json_bytes))

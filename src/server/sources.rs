@@ -4,7 +4,7 @@
 //! crawl outcome; nothing in it is secret.
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, blocking};
 use crate::source::{self, NewSource, SourceError};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -24,16 +24,6 @@ impl From<SourceError> for ApiError {
         };
         Self::new(status, error.to_string())
     }
-}
-
-/// Runs registry reads and writes off the async threads (they touch RocksDB).
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SourceError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
-        .map_err(ApiError::from)
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {

@@ -438,6 +438,30 @@ async fn source_registry_errors() {
             r#"{"url":"https://example.org/a","jurisdiction":"SG","include_selector":"<<"}"#,
             "selector",
         ),
+        (
+            r#"{"kind":"telegraph","jurisdiction":"EU"}"#,
+            "unknown variant",
+        ),
+        (
+            r#"{"kind":"cellar","celex":"2024/1689","jurisdiction":"EU"}"#,
+            "not a CELEX number",
+        ),
+        (
+            r#"{"kind":"cellar","celex":"32024R1689","link_pattern":"x","jurisdiction":"EU"}"#,
+            "only applies to another kind",
+        ),
+        (
+            r#"{"kind":"federal-register","document_number":"--","jurisdiction":"US"}"#,
+            "not a Federal Register document number",
+        ),
+        (
+            r#"{"kind":"federal-register","query":"order=newest","jurisdiction":"US"}"#,
+            "only conditions",
+        ),
+        (
+            r#"{"kind":"listing","url":"https://example.org/news","link_pattern":"(","jurisdiction":"SG"}"#,
+            "link_pattern",
+        ),
     ] {
         let answer = post(&h.router, "/api/sources", json, body, Some(TOKEN)).await;
         expect(&answer, StatusCode::BAD_REQUEST, needle);
@@ -505,6 +529,46 @@ async fn crawl_request_errors() {
     )
     .await;
     expect(&unknown, StatusCode::NOT_FOUND, "no-such-source");
+}
+
+#[tokio::test]
+async fn discovery_queue_errors() {
+    let r = &reader().router;
+    let listed = get(r, "/api/discoveries").await;
+    expect(&listed, StatusCode::OK, "\"discoveries\"");
+    for (uri, needle) in [
+        ("/api/discoveries?status=bogus", "expected pending, tracked"),
+        ("/api/discoveries?limit=ten", "expected a number"),
+        ("/api/discoveries?colour=red", "unknown parameter"),
+    ] {
+        expect(&get(r, uri).await, StatusCode::BAD_REQUEST, needle);
+    }
+    let unknown = get(r, "/api/discoveries/no-such-discovery").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    let json = "application/json";
+    let disabled = post(r, "/api/discoveries/x/track", json, "", Some(TOKEN)).await;
+    expect(
+        &disabled,
+        StatusCode::NOT_FOUND,
+        "admin routes are disabled",
+    );
+    let h = admin();
+    for action in ["track", "dismiss"] {
+        let uri = format!("/api/discoveries/no-such-discovery/{action}");
+        let anonymous = post(&h.router, &uri, json, "", None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{action}");
+        let missing = post(&h.router, &uri, json, "", Some(TOKEN)).await;
+        expect(&missing, StatusCode::NOT_FOUND, "no-such-discovery");
+    }
+    let bad = post(
+        &h.router,
+        "/api/discoveries/no-such-discovery/track",
+        json,
+        "{\"id\": 7}",
+        Some(TOKEN),
+    )
+    .await;
+    expect(&bad, StatusCode::BAD_REQUEST, "invalid track options JSON");
 }
 
 #[tokio::test]

@@ -7,10 +7,15 @@
 //! `cw:enabled false` override in the sources graph, which wins over the seed's value.
 //!
 //! Entry points: [`list`], [`get`], [`add`], [`remove`], [`set_enabled`]; [`Schedule`] is when a
-//! source is crawled.
+//! source is crawled; [`Kind`] and [`Channel`] say what kind of channel it is (a page, an EU act
+//! in CELLAR, the Federal Register, a listing page) — registry data only, fetched by the crawler.
 
+mod kind;
 mod schedule;
 
+pub use kind::{
+    CELLAR_BASE, Channel, FEDERAL_REGISTER_API, Kind, is_celex, link_regex, normalise_celex,
+};
 pub use schedule::{InvalidSchedule, Schedule};
 
 use crate::graph::names::{self, ID, SOURCES_GRAPH};
@@ -43,12 +48,19 @@ pub enum SourceError {
     Graph(#[from] GraphError),
 }
 
+/// The format of what is fetched: `html` or `pdf` for pages; `html` (EUR-Lex XHTML) or
+/// `formex` (Formex 4 XML) for CELLAR; `xml` (full text) or `json` (search results) for the
+/// Federal Register; `html` or `feed` (RSS/Atom) for listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     #[default]
     Html,
     Pdf,
+    Formex,
+    Xml,
+    Json,
+    Feed,
 }
 
 impl Format {
@@ -56,6 +68,21 @@ impl Format {
         match self {
             Self::Html => "html",
             Self::Pdf => "pdf",
+            Self::Formex => "formex",
+            Self::Xml => "xml",
+            Self::Json => "json",
+            Self::Feed => "feed",
+        }
+    }
+
+    /// The formats a source of `kind` may have; the first is the default.
+    fn allowed(channel: &Channel) -> &'static [Format] {
+        match channel.kind {
+            Kind::Page => &[Self::Html, Self::Pdf],
+            Kind::Cellar => &[Self::Html, Self::Formex],
+            Kind::FederalRegister if channel.query.is_some() => &[Self::Json],
+            Kind::FederalRegister => &[Self::Xml],
+            Kind::Listing => &[Self::Html, Self::Feed],
         }
     }
 }
@@ -64,11 +91,15 @@ impl std::str::FromStr for Format {
     type Err = SourceError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
-            "html" => Ok(Self::Html),
+            "html" | "xhtml" => Ok(Self::Html),
             "pdf" => Ok(Self::Pdf),
+            "formex" | "fmx4" => Ok(Self::Formex),
+            "xml" => Ok(Self::Xml),
+            "json" => Ok(Self::Json),
+            "feed" | "rss" | "atom" => Ok(Self::Feed),
             other => Err(SourceError::Invalid {
                 field: "format",
-                message: format!("{other:?}: expected html or pdf"),
+                message: format!("{other:?}: expected html, pdf, formex, xml, json or feed"),
             }),
         }
     }
@@ -94,12 +125,21 @@ pub struct Source {
     pub enabled: bool,
     /// Added at run time (removable); false for seeded sources.
     pub runtime: bool,
+    /// What kind of channel it is, with that kind's parameters.
+    #[serde(flatten)]
+    pub channel: Channel,
+    /// The authority publishing it (`dcterms:publisher`), for listings: the issuer of what they
+    /// discover.
+    pub publisher: Option<String>,
 }
 
 /// What `crosswalk sources add` and `POST /api/sources` accept.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSource {
+    /// Empty for `cellar` and `federal-register` sources: the official URL is derived from the
+    /// CELEX number, document number or query.
+    #[serde(default)]
     pub url: String,
     /// Jurisdiction code (SG, MY, ID, EU, US, INTL, …).
     pub jurisdiction: String,
@@ -114,6 +154,23 @@ pub struct NewSource {
     pub title: Option<String>,
     /// Slug; derived from the URL when absent.
     pub id: Option<String>,
+    /// `page` (default), `cellar`, `federal-register` or `listing`.
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    /// `cellar`: the act's CELEX number.
+    pub celex: Option<String>,
+    /// `cellar`: track the act as published in the Official Journal instead of its newest
+    /// consolidated version.
+    #[serde(default)]
+    pub as_published: bool,
+    /// `federal-register`: the number of the document to track.
+    pub document_number: Option<String>,
+    /// `federal-register`: search conditions whose new results are discovered.
+    pub query: Option<String>,
+    /// `listing`: regular expression a link's absolute URL must match.
+    pub link_pattern: Option<String>,
+    /// IRI of the publishing authority (`…/id/org/imda`).
+    pub publisher: Option<String>,
 }
 
 pub fn source_iri(id: &str) -> NamedNode {
@@ -167,6 +224,17 @@ pub fn list(graph: &Graph) -> Result<Vec<Source>, SourceError> {
             },
             enabled,
             runtime: flag("runtime").unwrap_or(false),
+            channel: Channel {
+                kind: text("kind")
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or_default(),
+                celex: text("celex"),
+                consolidated: flag("consolidated").unwrap_or(true),
+                document_number: text("documentNumber"),
+                query: text("query"),
+                link_pattern: text("linkPattern"),
+            },
+            publisher: text("publisher"),
         });
     }
     Ok(sources)
@@ -219,9 +287,18 @@ fn valid_slug(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Registers a source (and an instrument stub when no instrument is given). Returns it.
+/// Registers a source (and an instrument stub when it tracks a text and no instrument is
+/// given). Returns it.
 pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
-    let url = Url::parse(new.url.trim()).map_err(|e| invalid("url", e.to_string()))?;
+    let (channel, url) = kind::validate(kind::ChannelInput {
+        kind: new.kind.unwrap_or_default(),
+        url: &new.url,
+        celex: new.celex.as_deref(),
+        as_published: new.as_published,
+        document_number: new.document_number.as_deref(),
+        query: new.query.as_deref(),
+        link_pattern: new.link_pattern.as_deref(),
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(invalid("url", "must be an http or https URL with a host"));
     }
@@ -269,22 +346,51 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
             scraper::Selector::parse(selector).map_err(|e| invalid(field, e.to_string()))?;
         }
     }
-    let instrument = match &new.instrument {
-        Some(iri) => {
-            Some(NamedNode::new(iri.trim()).map_err(|e| invalid("instrument", e.to_string()))?)
-        }
-        None => None,
+    let iri_field = |field: &'static str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|iri| NamedNode::new(iri.trim()).map_err(|e| invalid(field, e.to_string())))
+            .transpose()
     };
-    let format = new
-        .format
-        .unwrap_or(if url.path().to_ascii_lowercase().ends_with(".pdf") {
+    let instrument = iri_field("instrument", &new.instrument)?;
+    let publisher = iri_field("publisher", &new.publisher)?;
+    let allowed = Format::allowed(&channel);
+    let format = match new.format {
+        Some(format) if allowed.contains(&format) => format,
+        Some(format) => {
+            return Err(invalid(
+                "format",
+                format!(
+                    "{} is not a format of a {} source (use {})",
+                    format.as_str(),
+                    channel.kind.as_str(),
+                    allowed
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ));
+        }
+        None if channel.kind == Kind::Page && url.path().to_ascii_lowercase().ends_with(".pdf") => {
             Format::Pdf
-        } else {
-            Format::Html
-        });
+        }
+        None if channel.kind == Kind::Listing && looks_like_feed(&url) => Format::Feed,
+        None => allowed[0],
+    };
+    // Every link of a web page is not a document; a feed's items are.
+    if channel.kind == Kind::Listing && format == Format::Html && channel.link_pattern.is_none() {
+        return Err(invalid(
+            "link_pattern",
+            "an HTML listing needs a pattern saying which links are documents (e.g. \\.pdf$ or /publications/)",
+        ));
+    }
     let subject = source_iri(&id);
     let jurisdiction = NamedNode::new_unchecked(format!("{ID}jurisdiction/{code}"));
-    let title = new.title.clone().unwrap_or_else(|| title_from_url(&url));
+    let title = new
+        .title
+        .clone()
+        .unwrap_or_else(|| default_title(&channel, &url));
     let g = GraphNameRef::from(SOURCES_GRAPH);
     let mut quads = Vec::new();
     let mut put = |s: &NamedNode, p: NamedNode, o: Term| {
@@ -293,7 +399,9 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     let dcterms = names::dcterms;
     let plain = |v: &str| Term::Literal(Literal::new_simple_literal(v));
     let instrument = match instrument {
-        Some(iri) => iri,
+        Some(iri) => Some(iri),
+        // Discovery-only channels (listings, searches) are not the text of one instrument.
+        None if !channel.tracks_text() => None,
         None => {
             // A stub an analyst completes: flagged draft and unverified so nobody relies on it.
             let stub = NamedNode::new_unchecked(format!("{ID}instrument/{id}"));
@@ -330,15 +438,48 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
             if let Some(lang) = &new.language {
                 put(&stub, dcterms("language"), plain(lang));
             }
-            stub
+            Some(stub)
         }
     };
     put(&subject, rdf::TYPE.into_owned(), names::cw("Source").into());
     put(&subject, dcterms("title"), plain(&title));
     put(&subject, names::dcat("accessURL"), url_iri.into());
-    put(&subject, names::cw("instrument"), instrument.into());
+    if let Some(instrument) = instrument {
+        put(&subject, names::cw("instrument"), instrument.into());
+    }
+    if let Some(publisher) = publisher {
+        put(&subject, dcterms("publisher"), publisher.into());
+    }
     put(&subject, names::cw("jurisdiction"), jurisdiction.into());
     put(&subject, names::cw("format"), plain(format.as_str()));
+    put(
+        &subject,
+        names::cw("sourceKind"),
+        plain(channel.kind.as_str()),
+    );
+    let boolean = |v: bool| {
+        Term::Literal(Literal::new_typed_literal(
+            if v { "true" } else { "false" },
+            xsd::BOOLEAN,
+        ))
+    };
+    if let Some(celex) = &channel.celex {
+        put(&subject, names::cw("celex"), plain(celex));
+        put(
+            &subject,
+            names::cw("followConsolidated"),
+            boolean(channel.consolidated),
+        );
+    }
+    if let Some(number) = &channel.document_number {
+        put(&subject, names::cw("documentNumber"), plain(number));
+    }
+    if let Some(query) = &channel.query {
+        put(&subject, names::cw("searchQuery"), plain(query));
+    }
+    if let Some(pattern) = &channel.link_pattern {
+        put(&subject, names::cw("linkPattern"), plain(pattern));
+    }
     if let Some(s) = &new.include_selector {
         put(&subject, names::cw("includeSelector"), plain(s));
     }
@@ -349,11 +490,7 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
         put(&subject, dcterms("language"), plain(lang));
     }
     put(&subject, names::cw("schedule"), plain(schedule.as_str()));
-    put(
-        &subject,
-        names::cw("enabled"),
-        Term::Literal(Literal::new_typed_literal("true", xsd::BOOLEAN)),
-    );
+    put(&subject, names::cw("enabled"), boolean(true));
     // The duplicate checks read the registry inside the write: writers run one at a time, so
     // nothing can register the same id or URL between the check and the commit.
     graph.write(|t| {
@@ -375,6 +512,39 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     get(graph, &id)
 }
 
+fn default_title(channel: &Channel, url: &Url) -> String {
+    match (&channel.celex, &channel.document_number, &channel.query) {
+        (Some(celex), _, _) => format!("CELEX {celex} (CELLAR)"),
+        (_, Some(number), _) => format!("Federal Register document {number}"),
+        (_, _, Some(query)) => {
+            let conditions: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| format!("{}={v}", k.trim_start_matches("conditions")))
+                .collect();
+            format!("Federal Register search {}", conditions.join(" "))
+        }
+        _ => title_from_url(url),
+    }
+}
+
+/// RSS and Atom feeds by their usual addresses (`/feed`, `/feeds/news.xml`, `rss.xml`,
+/// `….atom`, `?format=rss`); anything else is an HTML listing unless the format says `feed`.
+fn looks_like_feed(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    let query = url.query().unwrap_or("").to_ascii_lowercase();
+    let named = path.split('/').any(|segment| {
+        matches!(segment, "feed" | "feeds" | "rss" | "atom")
+            || ["rss.", "atom.", "feed."]
+                .iter()
+                .any(|p| segment.starts_with(p))
+    });
+    path.ends_with(".rss")
+        || path.ends_with(".atom")
+        || (named
+            && (path.ends_with(".xml") || !path.rsplit('/').next().unwrap_or("").contains('.')))
+        || query.contains("rss")
+        || query.contains("atom")
+}
+
 /// A readable title from the URL's last path segment (`ai-guidelines.pdf` → `ai guidelines`).
 fn title_from_url(url: &Url) -> String {
     let segment = url
@@ -393,8 +563,9 @@ fn title_from_url(url: &Url) -> String {
     }
 }
 
-/// Removes a runtime source, its extracted-content graph and nothing else: fetch history and
-/// change events stay as provenance; an instrument stub stays for the analyst.
+/// Removes a runtime source, its extracted-content graph and what its channel said of its
+/// document, and nothing else: fetch history, change events and discovered documents stay as
+/// provenance; an instrument stub stays for the analyst.
 pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
     let source = get(graph, id)?;
     if !source.runtime {
@@ -416,6 +587,7 @@ pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
                 t.remove(quad);
             }
             t.clear_graph(content.as_ref())?;
+            t.clear_graph(names::channel_graph(id).as_ref())?;
             Ok::<_, GraphError>(())
         })
         .map_err(SourceError::from)
@@ -487,6 +659,27 @@ mod tests {
         }
         assert!(list(&graph).unwrap().is_empty());
         assert_eq!(graph.revision(), 0, "nothing was written");
+    }
+
+    #[test]
+    fn feeds_are_recognised_by_address() {
+        for feed in [
+            "https://example.org/feed",
+            "https://example.org/feeds/news.xml",
+            "https://example.org/news/rss.xml",
+            "https://example.org/updates.atom",
+            "https://example.org/list?format=rss",
+        ] {
+            assert!(looks_like_feed(&Url::parse(feed).unwrap()), "{feed}");
+        }
+        for page in [
+            "https://example.org/publications",
+            "https://example.org/feedback/form.html",
+            "https://example.org/sitemap.xml",
+            "https://example.org/feedback",
+        ] {
+            assert!(!looks_like_feed(&Url::parse(page).unwrap()), "{page}");
+        }
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub async fn remove(
         {
             tracing::warn!(source = %removed, %error, "crawl state of a removed source kept");
         }
-        Ok(())
+        Ok::<(), SourceError>(())
     })
     .await?;
     state.settle().await;

@@ -271,8 +271,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
                         .ok_or_else(|| format!("--param {p:?}: expected key=value"))
                 })
                 .collect::<Result<_, _>>()?;
-            let bindings = query.bindings(pairs).map_err(|e| e.to_string())?;
-            let engine = engine(&config, open(&config)?);
+            let graph = open(&config)?;
+            let codes = graph::codes::Codes::load(&graph).map_err(|e| e.to_string())?;
+            let bindings = query
+                .checked_bindings(pairs, &codes)
+                .map_err(|e| e.to_string())?;
+            let engine = engine(&config, graph);
             let mut prepared = engine
                 .prepare(&query.text, &DatasetRequest::default())
                 .map_err(|e| e.to_string())?;

@@ -1,6 +1,10 @@
 //! Derived knowledge, recomputed from the curated graphs into `…/graph/derived`:
 //!
-//! * superclass types (`cw:Control` ⇒ `cw:Provision`), so queries need no inference engine;
+//! * the `rdfs:subClassOf` and `rdfs:subPropertyOf` closure of the ontology, standard terms
+//!   included (`cw:Control` ⇒ `cw:Provision` ⇒ `eli:LegalResourceSubdivision`, `cw:Source` ⇒
+//!   `dcat:Distribution`, `cw:jurisdiction` ⇒ `dcterms:spatial`, `skos:exactMatch` ⇒
+//!   `skos:closeMatch` ⇒ `skos:mappingRelation`), so ELI-, PROV-, DCAT- and SKOS-aware clients
+//!   find our data without an inference engine;
 //! * `skos:*Match` triples for every mapping, from its typed relationship;
 //! * transitive mappings A→B→C through a shared middle element, by the *weakest-link* rule:
 //!   the chain is only as strong as its weakest hop (`equal` only if both hops are `equal`),
@@ -17,7 +21,10 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 const DIRECT_MAPPINGS: &str = include_str!("../../queries/derive/direct-mappings.rq");
-const SUBCLASS_TYPES: &str = include_str!("../../queries/derive/subclass-types.rq");
+const CLASS_HIERARCHY: &str = include_str!("../../queries/derive/class-hierarchy.rq");
+const PROPERTY_HIERARCHY: &str = include_str!("../../queries/derive/property-hierarchy.rq");
+const TYPED_INSTANCES: &str = include_str!("../../queries/derive/typed-instances.rq");
+const SUBPROPERTY_STATEMENTS: &str = include_str!("../../queries/derive/subproperty-statements.rq");
 const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
 const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
 
@@ -255,13 +262,6 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
 
     let mut triples: HashSet<Triple> = HashSet::new();
     let node = |iri: &str| NamedNode::new_unchecked(iri);
-    for row in graph.select("derive: subclass types", SUBCLASS_TYPES, [])? {
-        if let (Some(Term::NamedNode(i)), Some(Term::NamedNode(c))) =
-            (row.get("instance"), row.get("superclass"))
-        {
-            triples.insert(Triple::new(i.clone(), rdf::TYPE, c.clone()));
-        }
-    }
     for (from, predicate, to) in &skos {
         triples.insert(Triple::new(
             node(from),
@@ -346,6 +346,41 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
         ));
     }
 
+    // The schema closure: the stored statements' entailed types and super-properties, and
+    // those of the statements computed above.
+    let classes = Hierarchy::load(graph, "derive: class hierarchy", CLASS_HIERARCHY)?;
+    let properties = Hierarchy::load(graph, "derive: property hierarchy", PROPERTY_HIERARCHY)?;
+    let mut stored = Vec::new();
+    for row in graph.select("derive: typed instances", TYPED_INSTANCES, [])? {
+        if let (Some(Term::NamedNode(i)), Some(Term::NamedNode(c))) =
+            (row.get("instance"), row.get("class"))
+        {
+            stored.push(Triple::new(i.clone(), rdf::TYPE, c.clone()));
+        }
+    }
+    for row in graph.select(
+        "derive: sub-property statements",
+        SUBPROPERTY_STATEMENTS,
+        [],
+    )? {
+        if let (Some(Term::NamedNode(p)), Some(s), Some(o)) =
+            (row.get("p"), row.get("s"), row.get("o"))
+        {
+            let subject = match s {
+                Term::NamedNode(n) => oxigraph::model::NamedOrBlankNode::from(n.clone()),
+                Term::BlankNode(b) => b.clone().into(),
+                _ => continue,
+            };
+            stored.push(Triple::new(subject, p.clone(), o.clone()));
+        }
+    }
+    let computed: Vec<Triple> = triples.iter().cloned().collect();
+    for triple in stored.iter().chain(&computed) {
+        for entailed in entailments(triple, &classes, &properties) {
+            triples.insert(entailed);
+        }
+    }
+
     // Compare by a hash of the sorted N-Triples lines rather than by reading the graph back:
     // the store returns literals in canonical form (0.720 → 0.72), which would never compare equal.
     let mut lines: Vec<String> = triples.iter().map(ToString::to_string).collect();
@@ -371,6 +406,68 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
     })
 }
 
+/// A transitive `rdfs:subClassOf` or `rdfs:subPropertyOf` relation: every term's ancestors.
+struct Hierarchy(HashMap<String, BTreeSet<String>>);
+
+impl Hierarchy {
+    fn load(graph: &Graph, context: &str, query: &str) -> Result<Self, GraphError> {
+        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+        for row in graph.select(context, query, [])? {
+            if let (Some(Term::NamedNode(sub)), Some(Term::NamedNode(sup))) =
+                (row.get("sub"), row.get("super"))
+            {
+                parents
+                    .entry(sub.as_str().to_owned())
+                    .or_default()
+                    .push(sup.as_str().to_owned());
+            }
+        }
+        // Ancestors by a walk from each term; the visited set makes a cycle in the axioms
+        // harmless (each term then counts the others of its cycle as ancestors).
+        let mut ancestors = HashMap::new();
+        for term in parents.keys() {
+            let mut seen = BTreeSet::new();
+            let mut stack = parents[term].clone();
+            while let Some(next) = stack.pop() {
+                if next != *term && seen.insert(next.clone()) {
+                    stack.extend(parents.get(&next).into_iter().flatten().cloned());
+                }
+            }
+            ancestors.insert(term.clone(), seen);
+        }
+        Ok(Self(ancestors))
+    }
+
+    fn ancestors(&self, term: &str) -> impl Iterator<Item = &String> {
+        self.0.get(term).into_iter().flatten()
+    }
+}
+
+/// The types and statements `triple` entails under the two hierarchies.
+fn entailments(triple: &Triple, classes: &Hierarchy, properties: &Hierarchy) -> Vec<Triple> {
+    let mut out = Vec::new();
+    if triple.predicate == rdf::TYPE {
+        if let Term::NamedNode(class) = &triple.object {
+            for sup in classes.ancestors(class.as_str()) {
+                out.push(Triple::new(
+                    triple.subject.clone(),
+                    rdf::TYPE,
+                    NamedNode::new_unchecked(sup.clone()),
+                ));
+            }
+        }
+    } else {
+        for sup in properties.ancestors(triple.predicate.as_str()) {
+            out.push(Triple::new(
+                triple.subject.clone(),
+                NamedNode::new_unchecked(sup.clone()),
+                triple.object.clone(),
+            ));
+        }
+    }
+    out
+}
+
 fn short(iri: &str) -> String {
     iri.rsplit('/').next().unwrap_or(iri).to_owned()
 }
@@ -389,6 +486,85 @@ mod tests {
         assert_eq!(Rel::SubsetOf.compose(Rel::SupersetOf), Rel::Related);
         assert_eq!(Rel::IntersectsWith.compose(Rel::Equal), Rel::IntersectsWith);
         assert_eq!(Rel::Related.compose(Rel::Equal), Rel::Related);
+    }
+
+    fn load(graph: &Graph, name: &str, ttl: &str) {
+        let quads: Vec<Quad> =
+            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                .with_default_graph(NamedNode::new_unchecked(name))
+                .for_slice(ttl.as_bytes())
+                .collect::<Result<_, _>>()
+                .unwrap();
+        graph
+            .write(|t| {
+                for q in &quads {
+                    t.insert(q);
+                }
+                Ok::<_, GraphError>(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn materialises_the_schema_closure_from_ontology_graphs_only() {
+        let graph = Graph::in_memory().unwrap();
+        let prefixes = r#"
+            @prefix cw: <https://w3id.org/crosswalk/ontology#> .
+            @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+            @prefix eli: <http://data.europa.eu/eli/ontology#> .
+            @prefix dcterms: <http://purl.org/dc/terms/> .
+        "#;
+        load(
+            &graph,
+            "https://w3id.org/crosswalk/graph/ontology/crosswalk.ttl",
+            &format!(
+                "{prefixes}
+                cw:Control rdfs:subClassOf cw:Provision .
+                cw:Provision rdfs:subClassOf eli:LegalResourceSubdivision .
+                cw:jurisdiction rdfs:subPropertyOf dcterms:spatial .
+                dcterms:spatial rdfs:subPropertyOf dcterms:coverage .
+                skos:exactMatch rdfs:subPropertyOf skos:closeMatch ."
+            ),
+        );
+        load(
+            &graph,
+            "https://w3id.org/crosswalk/graph/seed/x.ttl",
+            &format!(
+                "{prefixes}
+                <urn:a> a cw:Control ; cw:instrument <urn:A> ; cw:jurisdiction <urn:SG> .
+                <urn:b> a cw:Provision ; cw:instrument <urn:B> .
+                <urn:m> a cw:Mapping ; cw:subject <urn:a> ; cw:object <urn:b> ; cw:relationship cw:equal .
+                # Not an ontology graph: no axiom is taken from here.
+                <urn:b> rdfs:subClassOf <urn:Nonsense> ."
+            ),
+        );
+        refresh(&graph).unwrap();
+        let ask = |q: &str| {
+            !graph
+                .select(
+                    "t",
+                    &format!("{prefixes} SELECT * {{ {q} }}")
+                        .replace("@prefix", "PREFIX")
+                        .replace("> .", ">"),
+                    [],
+                )
+                .unwrap()
+                .is_empty()
+        };
+        assert!(ask("<urn:a> a cw:Provision , eli:LegalResourceSubdivision"));
+        assert!(ask("<urn:b> a eli:LegalResourceSubdivision"));
+        assert!(ask(
+            "<urn:a> dcterms:spatial <urn:SG> ; dcterms:coverage <urn:SG>"
+        ));
+        // Computed statements are closed too: the mapping's exactMatch is also a closeMatch.
+        assert!(ask(
+            "<urn:a> skos:exactMatch <urn:b> ; skos:closeMatch <urn:b>"
+        ));
+        assert!(!ask("?x a <urn:Nonsense>"));
+        let revision = graph.revision();
+        assert!(!refresh(&graph).unwrap().changed, "closure is stable");
+        assert_eq!(graph.revision(), revision);
     }
 
     #[test]

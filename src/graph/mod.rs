@@ -7,6 +7,7 @@
 //! reflect and watch [`Graph::subscribe`] to catch up, so a crash between the graph commit and
 //! the index commit heals on the next start.
 
+pub mod codes;
 pub mod derive;
 pub mod names;
 mod seeds;
@@ -116,7 +117,8 @@ impl Graph {
     {
         let mut transaction = self.store.start_transaction()?;
         f(&mut transaction)?;
-        let next = read_revision_in(&transaction)? + 1;
+        // An update may have dropped the meta graph (`DROP ALL`): the counter never goes back.
+        let next = read_revision_in(&transaction)?.max(self.revision()) + 1;
         set_revision(&mut transaction, next);
         transaction.commit()?;
         self.revision.send_replace(next);
@@ -244,6 +246,47 @@ fn set_revision(t: &mut Transaction<'_>, revision: u64) {
     }
     let value = Literal::from(revision as i64);
     t.insert(revision_quad(&value));
+    // When the revision was made: the dataset's last modification (VoID, export metadata).
+    let old: Vec<_> = t
+        .quads_for_pattern(
+            Some(names::META_GRAPH.into()),
+            Some(names::REVISION_TIME),
+            None,
+            Some(names::META_GRAPH.into()),
+        )
+        .filter_map(Result::ok)
+        .collect();
+    for quad in &old {
+        t.remove(quad);
+    }
+    let now = Literal::new_typed_literal(
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        oxigraph::model::vocab::xsd::DATE_TIME,
+    );
+    t.insert(QuadRef::new(
+        names::META_GRAPH,
+        names::REVISION_TIME,
+        &now,
+        GraphNameRef::from(names::META_GRAPH),
+    ));
+}
+
+/// When the current revision was committed (RFC 3339, UTC), if the store records it.
+pub fn revision_time(graph: &Graph) -> Result<Option<String>, StorageError> {
+    Ok(graph
+        .store
+        .quads_for_pattern(
+            Some(names::META_GRAPH.into()),
+            Some(names::REVISION_TIME),
+            None,
+            Some(names::META_GRAPH.into()),
+        )
+        .next()
+        .transpose()?
+        .and_then(|q| match q.object {
+            Term::Literal(l) => Some(l.value().to_owned()),
+            _ => None,
+        }))
 }
 
 #[cfg(test)]

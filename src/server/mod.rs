@@ -78,6 +78,8 @@ pub struct Shared {
     pub crawler: Option<Arc<Crawler>>,
     /// Set by [`serve`] once the crawl schedules run.
     pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
+    /// Known short codes (instruments, jurisdictions, roles…) at the current graph revision.
+    pub codes: crate::graph::codes::CodesCache,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
             search: None,
+            codes: Default::default(),
         }))
     }
 
@@ -121,6 +124,15 @@ impl AppState {
 
     pub fn graph(&self) -> &Graph {
         self.engine.graph()
+    }
+
+    /// The known short codes, read again (off the async threads) after a graph write.
+    pub async fn codes(&self) -> Result<Arc<crate::graph::codes::Codes>, error::ApiError> {
+        let (cache, graph) = (self.codes.clone(), self.graph().clone());
+        tokio::task::spawn_blocking(move || cache.get(&graph))
+            .await
+            .map_err(|e| error::ApiError::internal(format!("task failed: {e}")))?
+            .map_err(|e| error::ApiError::internal(e.to_string()))
     }
 
     /// Called after a write through the API is committed, before it is acknowledged, so that

@@ -12,10 +12,13 @@
 pub mod config;
 pub mod crawl;
 pub mod diff;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod graph;
+pub mod import;
 pub mod index;
+pub mod mapping;
 pub mod ops;
 pub mod schedule;
 pub mod server;

@@ -135,6 +135,12 @@ impl SavedQueries {
 }
 
 impl SavedQuery {
+    /// A saved query from its text (the header comment documents it), for queries that live
+    /// outside the saved-query directory (`queries/export/obligations.rq`).
+    pub fn from_text(name: &str, text: &str) -> Result<Self, SavedQueryError> {
+        parse(name, text.to_owned())
+    }
+
     /// Turns request parameters into typed bindings. Protocol parameters that are not query
     /// parameters (`format`, `output`) are skipped by the caller before this.
     pub fn bindings<'a>(

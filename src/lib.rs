@@ -20,6 +20,7 @@ pub mod import;
 pub mod index;
 pub mod mapping;
 pub mod ops;
+pub mod questionnaire;
 pub mod schedule;
 pub mod server;
 pub mod snapshot;

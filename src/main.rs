@@ -1,5 +1,7 @@
 //! The `crosswalk` command: parses arguments and wires the library's modules.
 
+#[path = "cli/export.rs"]
+mod exports;
 #[path = "cli/search.rs"]
 mod search;
 #[path = "cli/tracking.rs"]
@@ -109,13 +111,26 @@ enum Command {
         #[command(flatten)]
         args: tracking::CrawlArgs,
     },
-    /// Write the whole store (all named graphs) to standard output
+    /// Export the dataset, OSCAL catalogs and mappings, SSSOM, or obligation spreadsheets
     Export {
         #[command(flatten)]
         common: Common,
-        /// nquads or trig
-        #[arg(long, default_value = "nquads")]
-        format: String,
+        #[command(subcommand)]
+        command: exports::ExportCommand,
+    },
+    /// Import mappings (OSCAL control mapping or SSSOM/TSV) into their own named graph
+    Import {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: exports::ImportCommand,
+    },
+    /// A de-duplicated vendor questionnaire for chosen frameworks, jurisdictions and a buyer role
+    Questionnaire {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: exports::QuestionnaireArgs,
     },
     /// Sandbox child: parse a PDF from stdin, write its page texts as JSON to stdout
     #[command(hide = true)]
@@ -295,24 +310,19 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Sources { common, command } => tracking::sources(&load_config(&common)?, command),
         Command::Crawl { common, args } => tracking::crawl(&load_config(&common)?, args),
-        Command::Export { common, format } => {
+        Command::Export { common, command } => {
             let config = load_config(&common)?;
             let graph = open(&config)?;
-            let format = match format.as_str() {
-                "nquads" | "nq" => oxigraph::io::RdfFormat::NQuads,
-                "trig" => oxigraph::io::RdfFormat::TriG,
-                other => {
-                    return Err(format!(
-                        "unsupported export format {other:?}: use nquads or trig"
-                    ));
-                }
-            };
-            let mut out = graph
-                .store()
-                .dump_to_writer(format, std::io::BufWriter::new(std::io::stdout().lock()))
-                .map_err(|e| e.to_string())?;
-            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
-            Ok(ExitCode::SUCCESS)
+            let engine = engine(&config, graph.clone());
+            exports::export(&config, &graph, &engine, command)
+        }
+        Command::Import { common, command } => {
+            let config = load_config(&common)?;
+            exports::import_mappings(&open(&config)?, command)
+        }
+        Command::Questionnaire { common, args } => {
+            let config = load_config(&common)?;
+            exports::questionnaire(&open(&config)?, args)
         }
     }
 }

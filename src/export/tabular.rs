@@ -53,6 +53,11 @@ const REQUIREMENT_COLUMNS: [(&str, f64, &str); 13] = [
 ];
 
 impl Table {
+    /// A table with no columns (for answering a request for an unknown file type).
+    pub fn empty() -> Self {
+        Self::with_columns("Empty", [])
+    }
+
     fn with_columns(title: &str, columns: impl IntoIterator<Item = (String, f64)>) -> Self {
         Self {
             title: title.to_owned(),

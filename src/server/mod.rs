@@ -10,6 +10,7 @@
 //! | `GET /api/sources` | tracked sources and their last crawl outcome |
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
 //! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
+//! | `GET /api/export/…`, `POST /api/import/mappings`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports and imports (`export`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`) and runs the
 //! crawl schedules (`crate::schedule`) on the caller's runtime unless `crawl.schedule` is off.
@@ -17,6 +18,7 @@
 mod api;
 mod auth;
 pub mod error;
+mod export;
 mod metrics;
 mod search;
 mod sparql;
@@ -80,6 +82,8 @@ pub struct Shared {
     pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
     /// Known short codes (instruments, jurisdictions, roles…) at the current graph revision.
     pub codes: crate::graph::codes::CodesCache,
+    /// The dataset description of the last revision it was asked for.
+    pub void: Arc<std::sync::Mutex<Option<Arc<crate::export::void::Description>>>>,
 }
 
 impl AppState {
@@ -106,6 +110,7 @@ impl AppState {
             config: Arc::new(config),
             search: None,
             codes: Default::default(),
+            void: Default::default(),
         }))
     }
 
@@ -174,6 +179,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sources/{id}/pause", post(tracking::pause_source))
         .route("/api/sources/{id}/resume", post(tracking::resume_source))
         .route("/api/crawl", post(tracking::crawl))
+        .route(
+            "/api/export/oscal/catalog/{framework}",
+            get(export::oscal_catalog),
+        )
+        .route("/api/export/oscal/mapping", get(export::oscal_mapping))
+        .route("/api/export/sssom", get(export::sssom_export))
+        .route("/api/export/queries/{file}", get(export::saved_query))
+        .route("/api/export/{file}", get(export::table))
+        .route(
+            "/api/import/mappings",
+            post(export::import_mappings).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::MAX_BYTES,
+            )),
+        )
+        .route("/api/questionnaire.md", get(export::questionnaire_md))
+        .route("/api/questionnaire.csv", get(export::questionnaire_csv))
+        .route("/api/questionnaire.xlsx", get(export::questionnaire_xlsx))
+        .route("/dump.nq.gz", get(export::dump_nquads))
+        .route("/dump.trig.gz", get(export::dump_trig))
+        .route("/.well-known/void", get(export::void))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     if state.config.admin.token.is_some() {

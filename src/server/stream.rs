@@ -242,3 +242,62 @@ fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) 
     );
     response
 }
+
+/// Streams what `produce` writes on a blocking thread, in one of the evaluation slots (dumps
+/// and other long exports are bounded like queries). An error before the first byte is an
+/// error response; after it, the body is cut so the client sees a truncated transfer.
+pub(super) async fn blocking_body(
+    state: &AppState,
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
+) -> Result<Body, ApiError> {
+    let Some(slot) = query_slot(state, state.engine.limits().timeout).await else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "all query slots are busy; retry later",
+        ));
+    };
+    let (sender, mut receiver) = mpsc::channel(8);
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let mut output = Output(BufWriter::with_capacity(
+            CHUNK,
+            ChannelWriter(sender.clone()),
+        ));
+        let result = produce(&mut output);
+        let (_, buffered) = output.0.into_parts();
+        let last = match result {
+            Ok(()) => Message::Done(Bytes::from(
+                buffered.unwrap_or_else(|panicked| panicked.into_inner()),
+            )),
+            Err(error) => Message::Failed(SparqlError::Io(error)),
+        };
+        let _ = sender.blocking_send(last);
+    });
+    let first = match receiver.recv().await {
+        Some(Message::Failed(error)) => return Err(ApiError::internal(error.to_string())),
+        Some(Message::Done(all)) => return Ok(Body::from(all)),
+        Some(message) => message,
+        None => return Err(ApiError::internal("the export ended without output")),
+    };
+    let body = stream::unfold(
+        (Some(first), receiver),
+        |(pending, mut receiver)| async move {
+            let message = match pending {
+                Some(message) => message,
+                None => receiver.recv().await?,
+            };
+            match message {
+                Message::Chunk(bytes) => Some((Ok::<_, std::io::Error>(bytes), (None, receiver))),
+                Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
+                Message::Failed(error) => {
+                    tracing::warn!(%error, "export failed after it started streaming");
+                    Some((
+                        Err(std::io::Error::other(error.to_string())),
+                        (None, receiver),
+                    ))
+                }
+            }
+        },
+    );
+    Ok(Body::from_stream(body))
+}

@@ -93,7 +93,7 @@ fn load_query_and_export_on_a_real_store() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid value"));
 
-    let export = crosswalk(&["export", "--data", dir, "--format", "nquads"]);
+    let export = crosswalk(&["export", "--data", dir, "graph", "--format", "nquads"]);
     assert!(export.status.success());
     let nquads = stdout(&export);
     assert!(nquads.contains("<urn:cli:s> <urn:cli:p> \"loaded by the CLI\" <https://w3id.org/crosswalk/graph/load/extra.ttl> ."));

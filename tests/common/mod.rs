@@ -84,3 +84,8 @@ pub fn client() -> reqwest::blocking::Client {
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
+
+/// The checkout's root (seeds, ontology, queries, tests).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -313,7 +313,7 @@ pub fn import_mappings(graph: &Graph, command: ImportCommand) -> Result<ExitCode
     let codes = Codes::load(graph).map_err(|e| e.to_string())?;
     let rows = match format {
         import::Format::Oscal => import::oscal::parse(graph, &codes, &bytes),
-        import::Format::Sssom => import::sssom::parse(&bytes),
+        import::Format::Sssom => import::sssom::parse(&bytes, &codes),
     };
     let result = rows.and_then(|rows| import::import(graph, &codes, rows, &options));
     let (report, code) = match result {

@@ -195,6 +195,8 @@ fn row(m: &MappingRecord, curies: &mut CurieMap) -> Vec<String> {
         .unwrap_or_default()
         .to_owned();
     let label = |reference: &Option<String>, title: &Option<String>| match (reference, title) {
+        // Titles often start with the citation ("GOVERN 1.1: …"); it is not repeated.
+        (Some(r), Some(t)) if t.starts_with(r.as_str()) => one_line(t),
         (Some(r), Some(t)) => one_line(&format!("{r} {t}")),
         (Some(r), None) => one_line(r),
         (None, Some(t)) => one_line(t),

@@ -100,8 +100,9 @@ impl Codes {
         self.check_iri(base, &iri).map(|()| iri)
     }
 
-    /// Up to three known codes under `base` most like `code`: containment first (`iso-42001` is
-    /// in `iso-iec-42001` once the separators go), then Jaro-Winkler similarity.
+    /// Up to three known codes under `base` most like `code`: those containing it first
+    /// (`iso-42001` is in `iso-iec-42001` once the separators go), then by Jaro-Winkler
+    /// similarity.
     pub fn closest(&self, base: &str, code: &str) -> Vec<String> {
         let squash = |s: &str| -> String {
             s.chars()
@@ -114,8 +115,10 @@ impl Codes {
             .under(base)
             .map(|known| {
                 let k = squash(known);
-                let contained = !wanted.is_empty()
-                    && (k.contains(&wanted) || wanted.contains(&k) || subsequence(&wanted, &k));
+                // A known code that contains the wanted one is a near miss; one the wanted code
+                // merely contains (`GOVERN` in `GOVERN-1.9`) is not.
+                let contained =
+                    !wanted.is_empty() && (k.contains(&wanted) || subsequence(&wanted, &k));
                 (
                     contained,
                     strsim::jaro_winkler(&code.to_lowercase(), &known.to_lowercase()),

@@ -10,6 +10,8 @@
 
 use super::{ImportError, MAX_BYTES, MAX_FIELD, MAX_ROWS, Rejection, Row};
 use crate::export::sssom::standard_prefixes;
+use crate::graph::codes::Codes;
+use crate::graph::names;
 use crate::mapping::{Method, Rationale, Relationship};
 use std::collections::{BTreeMap, HashMap};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -23,8 +25,10 @@ struct Metadata {
     defaults: HashMap<String, String>,
 }
 
-/// Parses an SSSOM/TSV file into rows (validated later by `super::import`).
-pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, ImportError> {
+/// Parses an SSSOM/TSV file into rows (validated later by `super::import`). Besides the file's
+/// `curie_map` and the standard prefixes, every framework code is a prefix for its provisions
+/// (`us-nist-ai-rmf:GOVERN-1.1`), as our export writes them.
+pub fn parse(bytes: &[u8], codes: &Codes) -> Result<Vec<Row>, ImportError> {
     if bytes.len() > MAX_BYTES {
         return Err(ImportError::Malformed(format!(
             "the file is {} bytes; at most {MAX_BYTES} are imported",
@@ -47,7 +51,14 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, ImportError> {
             None => break,
         }
     }
-    let metadata = metadata(&yaml)?;
+    let mut metadata = metadata(&yaml)?;
+    let instruments = format!("{}instrument/", names::ID);
+    for code in codes.under(&instruments) {
+        metadata
+            .prefixes
+            .entry(code.to_owned())
+            .or_insert_with(|| format!("{}provision/{code}/", names::ID));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .flexible(true)

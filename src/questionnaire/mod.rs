@@ -41,10 +41,10 @@ pub enum QuestionnaireError {
 
 impl QuestionnaireError {
     pub fn is_client_error(&self) -> bool {
-        match self {
-            Self::Framework(MappingError::Graph(_)) | Self::Graph(_) => false,
-            _ => true,
-        }
+        !matches!(
+            self,
+            Self::Framework(MappingError::Graph(_)) | Self::Graph(_)
+        )
     }
 }
 
@@ -419,7 +419,19 @@ pub fn build(
             .unwrap_or_default()
             .replace("{role}", &role.label);
         let topic = template.map_or(themes.fallback.topic.as_str(), |t| t.topic.as_str());
-        let mut text = format!("{lead} {topic}.");
+        // The theme's topic is shared by every question of its section; the titles of the
+        // covered requirements (our own titles) say what this one is about.
+        let titles: Vec<String> = {
+            let mut seen = Vec::new();
+            for (i, _) in &members {
+                let title = sentence_case(&requirements[*i].title);
+                if !seen.contains(&title) {
+                    seen.push(title);
+                }
+            }
+            seen
+        };
+        let mut text = format!("{lead} {topic}. In particular: {}.", titles.join("; "));
         if vendor
             && buyer
             && let Some(suffix) = wording.both.get("suffix")
@@ -511,6 +523,19 @@ impl UnionFind {
             let (low, high) = if ra < rb { (ra, rb) } else { (rb, ra) };
             self.0[high] = low;
         }
+    }
+}
+
+/// A title as the continuation of a sentence: first letter lower-cased unless the first word is
+/// an acronym or a name written in capitals (`AI`, `GPAI`).
+fn sentence_case(title: &str) -> String {
+    let title = title.trim().trim_end_matches('.');
+    let first_word = title.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().filter(|c| c.is_uppercase()).count() > 1;
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(c) if !acronym => c.to_lowercase().chain(chars).collect(),
+        _ => title.to_owned(),
     }
 }
 

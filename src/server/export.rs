@@ -332,7 +332,7 @@ pub async fn import_mappings(
     let report = blocking(move || {
         let rows = match options.format {
             import::Format::Oscal => import::oscal::parse(&graph, &codes, &body)?,
-            import::Format::Sssom => import::sssom::parse(&body)?,
+            import::Format::Sssom => import::sssom::parse(&body, &codes)?,
         };
         Ok(import::import(&graph, &codes, rows, &options)?)
     })

@@ -581,20 +581,7 @@ mod tests {
             <urn:m3> a cw:Mapping ; cw:subject <urn:b2> ; cw:object <urn:a1> ; cw:relationship cw:equal ; cw:evidenceLevel cw:V1 .
             <urn:m4> a cw:Mapping ; cw:subject <urn:b2> ; cw:object <urn:c1> ; cw:relationship cw:subsetOf ; cw:evidenceLevel cw:V2 .
         "#;
-        let quads: Vec<Quad> =
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(NamedNode::new_unchecked("urn:g"))
-                .for_slice(ttl.as_bytes())
-                .collect::<Result<_, _>>()
-                .unwrap();
-        graph
-            .write(|t| {
-                for q in &quads {
-                    t.insert(q);
-                }
-                Ok::<_, GraphError>(())
-            })
-            .unwrap();
+        load(&graph, "urn:g", ttl);
         let report = refresh(&graph).unwrap();
         assert_eq!(report.derived_mappings, 1);
         assert!(report.changed);

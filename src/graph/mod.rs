@@ -197,15 +197,6 @@ impl Graph {
     }
 }
 
-fn revision_quad(value: &Literal) -> QuadRef<'_> {
-    QuadRef::new(
-        names::META_GRAPH,
-        names::REVISION,
-        value,
-        GraphNameRef::from(names::META_GRAPH),
-    )
-}
-
 fn parse_revision(term: Option<Term>) -> u64 {
     match term {
         Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
@@ -232,41 +223,34 @@ fn read_revision_in(t: &Transaction<'_>) -> Result<u64, StorageError> {
 }
 
 fn set_revision(t: &mut Transaction<'_>, revision: u64) {
-    let old: Vec<_> = t
-        .quads_for_pattern(
-            Some(names::META_GRAPH.into()),
-            Some(names::REVISION),
-            None,
-            Some(names::META_GRAPH.into()),
-        )
-        .filter_map(Result::ok)
-        .collect();
-    for quad in &old {
-        t.remove(quad);
-    }
     let value = Literal::from(revision as i64);
-    t.insert(revision_quad(&value));
+    replace_meta(t, names::REVISION, &value);
     // When the revision was made: the dataset's last modification (VoID, export metadata).
-    let old: Vec<_> = t
-        .quads_for_pattern(
-            Some(names::META_GRAPH.into()),
-            Some(names::REVISION_TIME),
-            None,
-            Some(names::META_GRAPH.into()),
-        )
-        .filter_map(Result::ok)
-        .collect();
-    for quad in &old {
-        t.remove(quad);
-    }
     let now = Literal::new_typed_literal(
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         oxigraph::model::vocab::xsd::DATE_TIME,
     );
+    replace_meta(t, names::REVISION_TIME, &now);
+}
+
+/// Sets the meta graph's one value of `predicate` (about the meta graph itself).
+fn replace_meta(t: &mut Transaction<'_>, predicate: NamedNodeRef<'_>, value: &Literal) {
+    let old: Vec<_> = t
+        .quads_for_pattern(
+            Some(names::META_GRAPH.into()),
+            Some(predicate),
+            None,
+            Some(names::META_GRAPH.into()),
+        )
+        .filter_map(Result::ok)
+        .collect();
+    for quad in &old {
+        t.remove(quad);
+    }
     t.insert(QuadRef::new(
         names::META_GRAPH,
-        names::REVISION_TIME,
-        &now,
+        predicate,
+        value,
         GraphNameRef::from(names::META_GRAPH),
     ));
 }

@@ -299,3 +299,43 @@ fn expand(prefixes: &BTreeMap<String, String>, value: &str) -> Option<String> {
 fn expand_or_keep(prefixes: &BTreeMap<String, String>, value: &str) -> String {
     expand(prefixes, value).unwrap_or_else(|| value.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_prefixes_propagation_and_quoted_cells() {
+        let codes = Codes::default();
+        let file = "#curie_map:\n#  ex: https://w3id.org/crosswalk/id/provision/fw/\n#mapping_set_id: https://example.org/set\n#mapping_justification: semapv:ManualMappingCuration\n#creator_id:\n#  - orcid:0000-0002-1825-0097\nsubject_id\tpredicate_id\tpredicate_modifier\tobject_id\tcomment\nex:a\tskos:relatedMatch\tNot\tex:b\t\"a comment with a \"\"quote\"\" and\ta tab\"\nex:a\tskos:exactMatch\tSometimes\tex:c\t\n";
+        let rows = parse(file.as_bytes(), &codes).unwrap();
+        assert_eq!(rows.len(), 2);
+        let first = &rows[0];
+        assert_eq!(first.locator, "line 8");
+        assert_eq!(
+            first.subject.as_deref().unwrap(),
+            "https://w3id.org/crosswalk/id/provision/fw/a"
+        );
+        assert_eq!(
+            first.relationship.as_ref().unwrap(),
+            &Relationship::NotRelated
+        );
+        assert_eq!(
+            first.method.as_ref().unwrap(),
+            &Some(Method::Human),
+            "set-level justification"
+        );
+        assert_eq!(first.author_ids, ["https://orcid.org/0000-0002-1825-0097"]);
+        assert_eq!(
+            first.comment.as_deref(),
+            Some("a comment with a \"quote\" and\ta tab")
+        );
+        assert_eq!(first.derived_from, ["https://example.org/set"]);
+        let second = rows[1].relationship.as_ref().unwrap_err();
+        assert_eq!(second.field, "predicate_modifier");
+        assert!(matches!(
+            parse(b"subject_id\tobject_id\n", &codes),
+            Err(ImportError::Malformed(_))
+        ));
+    }
+}

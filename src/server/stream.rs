@@ -149,8 +149,22 @@ pub async fn query_response(
         }
     };
     let metrics = state.metrics.clone();
+    let body = streamed(first, receiver, move |error| {
+        count_timeout(&metrics, error);
+        tracing::warn!(%error, "query failed after results started streaming");
+    });
+    with_headers(state, format, Response::new(body))
+}
+
+/// The body of a result whose first message has arrived: the chunks as they come, the tail,
+/// and an aborted transfer (after `failed` is told) if the work fails midway.
+fn streamed(
+    first: Message,
+    receiver: mpsc::Receiver<Message>,
+    failed: impl Fn(&SparqlError) + Clone + Send + Sync + 'static,
+) -> Body {
     let body = stream::unfold((Some(first), receiver), move |(pending, mut receiver)| {
-        let metrics = metrics.clone();
+        let failed = failed.clone();
         async move {
             let message = match pending {
                 Some(message) => message,
@@ -161,8 +175,7 @@ pub async fn query_response(
                 // Yield the tail; the closed channel then ends the stream.
                 Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
                 Message::Failed(error) => {
-                    count_timeout(&metrics, &error);
-                    tracing::warn!(%error, "query failed after results started streaming");
+                    failed(&error);
                     Some((
                         Err(std::io::Error::other(error.to_string())),
                         (None, receiver),
@@ -171,7 +184,7 @@ pub async fn query_response(
             }
         }
     });
-    with_headers(state, format, Response::new(Body::from_stream(body)))
+    Body::from_stream(body)
 }
 
 /// One of the bounded evaluation slots, waiting up to `limit` for one when all are taken.
@@ -279,25 +292,7 @@ pub(super) async fn blocking_body(
         Some(message) => message,
         None => return Err(ApiError::internal("the export ended without output")),
     };
-    let body = stream::unfold(
-        (Some(first), receiver),
-        |(pending, mut receiver)| async move {
-            let message = match pending {
-                Some(message) => message,
-                None => receiver.recv().await?,
-            };
-            match message {
-                Message::Chunk(bytes) => Some((Ok::<_, std::io::Error>(bytes), (None, receiver))),
-                Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
-                Message::Failed(error) => {
-                    tracing::warn!(%error, "export failed after it started streaming");
-                    Some((
-                        Err(std::io::Error::other(error.to_string())),
-                        (None, receiver),
-                    ))
-                }
-            }
-        },
-    );
-    Ok(Body::from_stream(body))
+    Ok(streamed(first, receiver, |error| {
+        tracing::warn!(%error, "export failed after it started streaming");
+    }))
 }

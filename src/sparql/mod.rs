@@ -320,10 +320,16 @@ impl Engine {
     /// query's own FROM clauses, else the union of all named graphs as the default graph.
     pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
         self.check_size(text)?;
-        let query = self
-            .parser(dataset)?
-            .parse_query(text)
-            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        // Parsed without a base first: setting one costs an IRI parse per query, and only a
+        // query with relative IRIs needs it (it fails without one and is parsed again).
+        let query = match self.0.parser.clone().parse_query(text) {
+            Ok(query) => query,
+            Err(_) if dataset.base_iri.is_some() => self
+                .parser(dataset)?
+                .parse_query(text)
+                .map_err(|e| SparqlError::Syntax(e.to_string()))?,
+            Err(e) => return Err(SparqlError::Syntax(e.to_string())),
+        };
         let form = match &query {
             spargebra::Query::Select { .. } => QueryForm::Select,
             spargebra::Query::Ask { .. } => QueryForm::Ask,

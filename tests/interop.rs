@@ -34,18 +34,20 @@ fn shipped() -> &'static TestServer {
     })
 }
 
-/// The shipped catalogue without any mapping file: the store imports go into.
-fn without_mappings() -> TestServer {
-    let seeds = tempfile::tempdir().unwrap().keep();
-    copy_dir(&common::root().join("seeds"), &seeds, &|p| {
+/// The shipped catalogue without any mapping file: the store imports go into. The seed copy
+/// lives as long as the server.
+fn without_mappings() -> (TestServer, tempfile::TempDir) {
+    let seeds = tempfile::tempdir().unwrap();
+    copy_dir(&common::root().join("seeds"), seeds.path(), &|p| {
         p.ends_with("mappings")
     });
-    TestServer::start(|c| {
+    let server = TestServer::start(|c| {
         c.admin.token = Some(TOKEN.into());
-        c.seeds_dir = seeds.clone();
+        c.seeds_dir = seeds.path().to_path_buf();
         c.ontology_dir = common::root().join("ontology");
         c.queries_dir = common::root().join("queries");
-    })
+    });
+    (server, seeds)
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path, skip: &dyn Fn(&std::path::Path) -> bool) {
@@ -267,7 +269,7 @@ fn oscal_and_sssom_round_trips_reproduce_the_280_nist_iso_pairs() {
         sssom_text.contains("\nsubject_id\t") || sssom_text.contains("\nrecord_id\tsubject_id\t")
     );
 
-    let target = without_mappings();
+    let (target, _seeds) = without_mappings();
     assert!(
         pairs(&target, "true").is_empty(),
         "the store starts without mappings"
@@ -313,7 +315,7 @@ fn oscal_and_sssom_round_trips_reproduce_the_280_nist_iso_pairs() {
 
 #[test]
 fn a_malformed_import_is_rejected_row_by_row_and_changes_nothing() {
-    let server = without_mappings();
+    let (server, _seeds) = without_mappings();
     let header = "#curie_map:\n#  rmf: https://w3id.org/crosswalk/id/provision/us-nist-ai-rmf/\n#  iso: https://w3id.org/crosswalk/id/provision/iso-iec-42001/\n#mapping_set_id: https://example.org/sets/test\nsubject_id\tpredicate_id\tobject_id\tmapping_justification\tconfidence\tauthor_id\tmapping_date\tcomment\n";
     let good = [
         "rmf:GOVERN-1.1\tskos:relatedMatch\tiso:4.1\tsemapv:ManualMappingCuration\t0.8\torcid:0000-0002-1825-0097\t2026-01-15\tfirst",

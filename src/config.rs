@@ -45,8 +45,23 @@ pub struct Config {
     /// Saved queries (`*.rq`) and constraint checks (`checks/*.rq`).
     pub queries_dir: PathBuf,
     pub sparql: SparqlConfig,
+    pub search: SearchConfig,
     pub admin: AdminConfig,
     pub crawl: CrawlConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Keep the full-text index at `<data>/index` (`/api/search`, `SERVICE cw:search`). Off, the
+    /// service is a SPARQL endpoint only and keeps no index.
+    pub enabled: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +113,7 @@ impl Default for Config {
             ontology_dir: project_dir("ontology"),
             queries_dir: project_dir("queries"),
             sparql: SparqlConfig::default(),
+            search: SearchConfig::default(),
             admin: AdminConfig::default(),
             crawl: CrawlConfig::default(),
         }
@@ -187,6 +203,7 @@ impl Config {
                 "CROSSWALK_SPARQL_MAX_ROWS" => {
                     self.sparql.max_rows = parse("CROSSWALK_SPARQL_MAX_ROWS", &value)?
                 }
+                "CROSSWALK_SEARCH" => self.search.enabled = parse("CROSSWALK_SEARCH", &value)?,
                 "CROSSWALK_ADMIN_TOKEN" => {
                     self.admin.token = Some(value).filter(|token| !token.is_empty())
                 }

@@ -165,7 +165,7 @@ fn strength_words(strengths: &BTreeSet<Deontic>) -> String {
 }
 
 /// Lower-case letters and digits only, words separated by single spaces.
-pub fn editorial_form(text: &str) -> String {
+fn editorial_form(text: &str) -> String {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)

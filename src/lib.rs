@@ -1,32 +1,43 @@
 //! Crosswalk tracks AI-governance law and policy and serves it as a knowledge graph.
 //!
-//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! The modules in the order the pipeline runs (ARCHITECTURE.md has the whole map):
 //!
 //! ```text
-//! seeds/ ──► graph ◄── source → schedule → fetch → extract → snapshot → diff
-//!              │
-//!              ├──► sparql (queries, saved queries) ──► server (HTTP)
-//!              └──► validate (constraint checks)
+//!  seeds/ ─► graph ◄─ source → schedule → fetch → extract → snapshot → diff → crawl
+//!              │ change feed (graph::feed), consumers assembled in `downstream`
+//!              ├─► derived graph (graph::derive)
+//!              ├─► index (Tantivy)
+//!              └─► schedules
+//!  graph ─► sparql (+ index's SERVICE) ─► server (HTTP) ─► binary (cli/)
 //! ```
+//!
+//! Imports only go down this list: a module uses the ones declared before it, never one after
+//! (`tests/architecture.rs` checks it). `config`, `graph` and `opsdb` are the foundations every
+//! stage stands on; the stages follow in pipeline order; `downstream` wires the graph's
+//! consumers; `server` is the edge where errors become HTTP answers.
 
+// Foundations.
 pub mod config;
-pub mod crawl;
-pub mod diff;
-pub mod export;
-pub mod extract;
-pub mod fetch;
 pub mod graph;
-pub mod import;
+pub mod opsdb;
+// The tracking pipeline, in order.
+pub mod source;
+pub mod validate;
+pub mod schedule;
+pub mod fetch;
+pub mod extract;
+pub mod snapshot;
+pub mod diff;
+pub mod crawl;
+// What is built from the graph, and how it is served.
+pub mod sparql;
 pub mod index;
 pub mod mapping;
-pub mod ops;
+pub mod export;
+pub mod import;
 pub mod questionnaire;
-pub mod schedule;
+pub mod downstream;
 pub mod server;
-pub mod snapshot;
-pub mod source;
-pub mod sparql;
-pub mod validate;
 
 use config::Config;
 
@@ -36,25 +47,4 @@ pub fn seed_roots(config: &Config) -> [(&'static str, &std::path::Path); 2] {
         ("ontology", config.ontology_dir.as_path()),
         ("seed", config.seeds_dir.as_path()),
     ]
-}
-
-/// Opens `<data>/graph` for writing, loads changed seed files and refreshes derived knowledge.
-/// Only one process may hold the store: while `crosswalk serve` runs, use its HTTP API instead
-/// (the error says so). Needs the `rocksdb` feature.
-#[cfg(feature = "rocksdb")]
-pub fn open_graph(config: &Config) -> Result<(graph::Graph, graph::SeedReport), graph::GraphError> {
-    let graph = graph::Graph::open(&config.graph_dir())?;
-    let report = graph::load_seed_dirs(&graph, &seed_roots(config))?;
-    let derived = graph::derive::refresh(&graph)?;
-    // RocksDB does not flush on recovery here, so without this the whole catalogue would be
-    // served from the write-ahead log's memtable after every restart.
-    graph.settle(report.changed() || derived.changed)?;
-    tracing::info!(
-        loaded = report.loaded.len(),
-        unchanged = report.unchanged,
-        derived_mappings = derived.derived_mappings,
-        revision = graph.revision(),
-        "graph ready"
-    );
-    Ok((graph, report))
 }

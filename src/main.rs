@@ -1,14 +1,17 @@
 //! The `crosswalk` command: parses arguments and wires the library's modules.
 
+#[path = "cli/crawl.rs"]
+mod crawl;
 #[path = "cli/export.rs"]
 mod exports;
 #[path = "cli/search.rs"]
 mod search;
-#[path = "cli/tracking.rs"]
-mod tracking;
+#[path = "cli/sources.rs"]
+mod sources;
 
 use clap::{Args, Parser, Subcommand};
 use crosswalk::config::Config;
+use crosswalk::downstream::{self, Opened};
 use crosswalk::graph::{self, Graph};
 use crosswalk::server::{self, AppState};
 use crosswalk::sparql::format::{self, OutputFormat};
@@ -102,21 +105,24 @@ enum Command {
         #[command(flatten)]
         common: Common,
         #[command(subcommand)]
-        command: tracking::SourcesCommand,
+        command: sources::SourcesCommand,
     },
     /// Fetch tracked sources now: robots.txt, conditional GET, extraction, change detection
     Crawl {
         #[command(flatten)]
         common: Common,
         #[command(flatten)]
-        args: tracking::CrawlArgs,
+        args: crawl::CrawlArgs,
     },
     /// Export the dataset, OSCAL catalogs and mappings, SSSOM, or obligation spreadsheets
     Export {
         #[command(flatten)]
         common: Common,
+        /// Without a subcommand: the whole dataset in this format (`export graph --format …`)
+        #[arg(long)]
+        format: Option<String>,
         #[command(subcommand)]
-        command: exports::ExportCommand,
+        command: Option<exports::ExportCommand>,
     },
     /// Import mappings (OSCAL control mapping or SSSOM/TSV) into their own named graph
     Import {
@@ -173,16 +179,27 @@ fn engine(config: &Config, graph: Graph) -> Engine {
     )
 }
 
-fn open(config: &Config) -> Result<Graph, String> {
-    let (graph, report) = crosswalk::open_graph(config).map_err(|e| e.to_string())?;
-    for (file, error) in &report.errors {
+/// Opens the store with everything downstream caught up; `endpoint` names what to use instead
+/// while `crosswalk serve` holds the store.
+pub(crate) fn open_with_hint(config: &Config, endpoint: &str) -> Result<Opened, String> {
+    let opened = downstream::open(config).map_err(|error| match error {
+        downstream::DownstreamError::Graph(locked @ graph::GraphError::Locked { .. }) => {
+            format!("{locked}\nWhile `crosswalk serve` runs, use its HTTP API instead: {endpoint}")
+        }
+        other => other.to_string(),
+    })?;
+    for (file, error) in &opened.seeds.errors {
         tracing::error!(
             file,
             error,
             "seed file not loaded; its previous graph is kept"
         );
     }
-    Ok(graph)
+    Ok(opened)
+}
+
+fn open(config: &Config, endpoint: &str) -> Result<Graph, String> {
+    open_with_hint(config, endpoint).map(|opened| opened.graph)
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
@@ -197,26 +214,26 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if let Some(bind) = bind {
                 config.bind = bind;
             }
-            let graph = open(&config)?;
+            let opened = open_with_hint(&config, "stop the other server first")?;
             let saved = SavedQueries::load(&config.queries_dir).map_err(|e| e.to_string())?;
-            let index = crosswalk::index::SearchIndex::open(&config.index_dir(), &graph)
-                .map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let listener = server::bind(&config).await.map_err(|e| e.to_string())?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
                 tracing::info!(%addr, data = %config.data_dir.display(), "serving: SPARQL at http://{addr}/sparql");
-                server::serve(AppState::new(config, graph, saved).with_search(index), listener).await.map_err(|e| e.to_string())
+                let state = AppState::new(config, opened.downstream, saved);
+                server::serve(state, listener).await.map_err(|e| e.to_string())
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Load { common, files } => {
             let config = load_config(&common)?;
-            let graph = open(&config)?;
+            let opened = open_with_hint(&config, "POST /sparql/update (admin bearer token)")?;
             for file in files {
-                let triples = graph::load_file(&graph, &file).map_err(|e| e.to_string())?;
+                let triples = graph::load_file(&opened.graph, &file).map_err(|e| e.to_string())?;
                 println!("{}: {triples} quads", file.display());
             }
+            opened.catch_up().map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { common, seeds } => {
@@ -235,10 +252,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             for v in &report.violations {
                 println!("VIOLATION  [{}] {}  {}", v.check, v.node, v.message);
             }
+            for w in &report.warnings {
+                println!("WARNING  [{}] {}  {}", w.check, w.node, w.message);
+            }
             println!(
-                "{} checks, {} violations, {} unparseable files",
+                "{} checks, {} violations, {} warnings, {} unparseable files",
                 report.checks_run,
                 report.violations.len(),
+                report.warnings.len(),
                 report.seed_errors.len()
             );
             Ok(if report.passed() {
@@ -257,7 +278,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
                 None => query,
             };
-            let engine = engine(&config, open(&config)?);
+            let engine = engine(&config, open(&config, "POST /sparql")?);
             let prepared = engine
                 .prepare(&text, &DatasetRequest::default())
                 .map_err(|e| e.to_string())?;
@@ -286,7 +307,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                         .ok_or_else(|| format!("--param {p:?}: expected key=value"))
                 })
                 .collect::<Result<_, _>>()?;
-            let graph = open(&config)?;
+            let graph = open(&config, "GET /api/queries/{name}")?;
             let codes = graph::codes::Codes::load(&graph).map_err(|e| e.to_string())?;
             let bindings = query
                 .checked_bindings(pairs, &codes)
@@ -302,27 +323,33 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Search { common, args } => {
             let config = load_config(&common)?;
-            search::search(&config, &open(&config)?, args)
+            search::search(&open_with_hint(&config, "GET /api/search")?, args)
         }
         Command::Reindex { common } => {
             let config = load_config(&common)?;
-            search::reindex(&config, &open(&config)?)
+            search::reindex(&open_with_hint(&config, "stop the server first")?)
         }
-        Command::Sources { common, command } => tracking::sources(&load_config(&common)?, command),
-        Command::Crawl { common, args } => tracking::crawl(&load_config(&common)?, args),
-        Command::Export { common, command } => {
+        Command::Sources { common, command } => sources::sources(&load_config(&common)?, command),
+        Command::Crawl { common, args } => crawl::crawl(&load_config(&common)?, args),
+        Command::Export {
+            common,
+            format,
+            command,
+        } => {
             let config = load_config(&common)?;
-            let graph = open(&config)?;
+            let command = exports::ExportCommand::or_graph(command, format)?;
+            let graph = open(&config, command.endpoint())?;
             let engine = engine(&config, graph.clone());
             exports::export(&config, &graph, &engine, command)
         }
         Command::Import { common, command } => {
             let config = load_config(&common)?;
-            exports::import_mappings(&open(&config)?, command)
+            let opened = open_with_hint(&config, "POST /api/import/mappings (admin bearer token)")?;
+            exports::import_mappings(&opened, command)
         }
         Command::Questionnaire { common, args } => {
             let config = load_config(&common)?;
-            exports::questionnaire(&open(&config)?, args)
+            exports::questionnaire(&open(&config, "GET /api/questionnaire.{md,csv,xlsx}")?, args)
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Constraint checks: every `queries/checks/*.rq` is a SELECT returning `?node` and `?message`
 //! for each violation (the SPARQL form of `ontology/shapes.ttl`). `crosswalk validate` runs them
 //! over an in-memory graph built from the ontology and seed files, so it needs no running server
-//! and never touches the store.
+//! and never touches the store. A check whose file name starts with `warn-` reports warnings:
+//! listed with their node, but they do not fail validation (debts to pay down, such as sources
+//! that name only a home page).
 
 use crate::graph::{Graph, GraphError, SeedReport, load_seed_dirs};
 use oxigraph::model::Term;
@@ -12,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub enum ValidateError {
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error(transparent)]
+    Source(crate::source::SourceError),
     #[error("cannot read checks in {dir}: {source}")]
     Read { dir: String, source: std::io::Error },
 }
@@ -28,6 +32,8 @@ pub struct Report {
     pub checks_run: usize,
     pub seed_errors: Vec<(String, String)>,
     pub violations: Vec<Violation>,
+    /// Findings of `warn-*` checks; they do not make [`Report::passed`] false.
+    pub warnings: Vec<Violation>,
 }
 
 impl Report {
@@ -35,6 +41,9 @@ impl Report {
         self.violations.is_empty() && self.seed_errors.is_empty()
     }
 }
+
+/// File-name prefix of checks whose findings are warnings, not violations.
+const WARNING_PREFIX: &str = "warn-";
 
 /// Loads `roots` into a fresh in-memory graph and runs the checks in `checks_dir`.
 pub fn validate_files(roots: &[(&str, &Path)], checks_dir: &Path) -> Result<Report, ValidateError> {
@@ -60,14 +69,30 @@ pub fn run_checks(graph: &Graph, checks_dir: &Path) -> Result<Report, ValidateEr
         })?;
         let rows = graph.select(&format!("check {name}"), &text, [])?;
         report.checks_run += 1;
+        let findings = if name.starts_with(WARNING_PREFIX) {
+            &mut report.warnings
+        } else {
+            &mut report.violations
+        };
         for row in rows {
-            report.violations.push(Violation {
+            findings.push(Violation {
                 check: name.clone(),
                 node: row.get("node").map(display).unwrap_or_default(),
                 message: row
                     .get("message")
                     .map(display)
                     .unwrap_or_else(|| name.clone()),
+            });
+        }
+    }
+    // Cron syntax is beyond SPARQL: the registry parses it as the scheduler will.
+    report.checks_run += 1;
+    for source in crate::source::list(graph).map_err(ValidateError::Source)? {
+        if source.schedule.is_none() {
+            report.violations.push(Violation {
+                check: "source-schedules".into(),
+                node: source.iri,
+                message: "cw:schedule is not a six-field cron expression (sec min hour day-of-month month day-of-week)".into(),
             });
         }
     }

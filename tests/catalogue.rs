@@ -3,49 +3,23 @@
 
 mod common;
 
-use common::{client, fixtures, shipped};
+use common::{bindings, client, count_of, fixtures, shipped, value};
 use crosswalk::config::Config;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 /// Runs a SPARQL SELECT and returns the JSON bindings.
 fn select(query: &str) -> Vec<Value> {
-    let response = client()
-        .get(shipped().url("/sparql"))
-        .query(&[("query", query)])
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    let body: Value = response.json().unwrap();
-    body["results"]["bindings"].as_array().unwrap().clone()
+    bindings(&shipped().sparql(query))
 }
 
 fn count(query: &str) -> u64 {
-    select(query)[0]["n"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    count_of(&select(query))
 }
 
 /// Runs a saved query and returns its JSON bindings.
 fn saved(name: &str, params: &[(&str, &str)]) -> Vec<Value> {
-    let response = client()
-        .get(shipped().url(&format!("/api/queries/{name}")))
-        .query(params)
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .unwrap();
-    let status = response.status();
-    let text = response.text().unwrap();
-    assert_eq!(status, StatusCode::OK, "{name}: {text}");
-    let body: Value = serde_json::from_str(&text).unwrap();
-    body["results"]["bindings"].as_array().unwrap().clone()
-}
-
-fn value<'a>(row: &'a Value, var: &str) -> &'a str {
-    row[var]["value"].as_str().unwrap_or("")
+    shipped().saved(name, params)
 }
 
 fn provisions(instrument: &str, kind: &str) -> u64 {
@@ -86,7 +60,7 @@ fn published_mappings_number_391_and_each_has_provenance() {
     let published = count(
         "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {
            VALUES ?src { inst:crosswalk-nist-rmf-iso-42001 inst:crosswalk-nist-rmf-iso-23894
-                         inst:crosswalk-nist-rmf-oecd-eo-aia-bor inst:crosswalk-nist-rmf-ai-verify inst:us-nist-ai-600-1 }
+                         inst:crosswalk-nist-rmf-oecd-eo-aia-bor inst:sg-ai-verify inst:us-nist-ai-600-1 }
            ?m a cw:Mapping ; prov:wasDerivedFrom ?src ; cw:evidenceLevel cw:V1 ; dcterms:source ?url }",
     );
     assert_eq!(published, 391);
@@ -160,6 +134,32 @@ fn validate_passes_on_shipped_seeds_and_fails_on_a_broken_fixture() {
         has("provision/broken/quoted-iso", "may not be quoted"),
         "{:?}",
         report.violations
+    );
+    assert!(
+        has("mapping/broken/0001", "team mapping cites dcterms:source"),
+        "{:?}",
+        report.violations
+    );
+    assert!(
+        has("instrument/broken-standard", "drop eli:amends"),
+        "{:?}",
+        report.violations
+    );
+    // A home-page-only source is a warning with its node, not a violation.
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.node.ends_with("instrument/broken-standard")
+                && w.message.contains("only a home page")),
+        "{:?}",
+        report.warnings
+    );
+    assert!(
+        !report
+            .violations
+            .iter()
+            .any(|v| v.message.contains("home page"))
     );
     assert_eq!(
         report.seed_errors.len(),
@@ -254,8 +254,8 @@ fn govern_1_1_maps_to_its_iso_42001_clauses_and_controls() {
 
 #[test]
 fn derived_mappings_follow_the_weakest_link_with_their_path() {
-    // AI Verify 12.1 equals GOVERN 1.6 (verbatim text); GOVERN 1.6 relates to ISO 42001 controls,
-    // so AI Verify 12.1 reaches ISO 42001 through a derived, explained, weaker mapping.
+    // AI Verify 12.1 is a subset of GOVERN 1.6 (its text, narrowed); GOVERN 1.6 relates to ISO 42001
+    // controls, so AI Verify 12.1 reaches ISO 42001 through a derived, explained, weaker mapping.
     let rows = saved(
         "mapped-to",
         &[(

@@ -102,19 +102,7 @@ impl Env {
     }
 
     fn strings(&self, query: &str, var: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .graph
-            .select("test", query, [])
-            .unwrap()
-            .iter()
-            .filter_map(|r| match r.get(var) {
-                Some(Term::Literal(l)) => Some(l.value().to_owned()),
-                Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
+        strings(&self.graph, query, var)
     }
 
     fn source_text(&self, id: &str) -> String {
@@ -147,6 +135,22 @@ impl Env {
         ));
         assert_eq!(failures, 1, "the failure is recorded as a fetch activity");
     }
+}
+
+/// The sorted values (IRIs or literal values) of `var` in a SELECT's rows.
+fn strings(graph: &Graph, query: &str, var: &str) -> Vec<String> {
+    let mut out: Vec<String> = graph
+        .select("test", query, [])
+        .unwrap()
+        .iter()
+        .filter_map(|r| match r.get(var) {
+            Some(Term::Literal(l)) => Some(l.value().to_owned()),
+            Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,7 +223,7 @@ async fn retry_after_429_reschedules_without_sleeping_or_refetching() {
         next.timestamp() >= chrono::Utc::now().timestamp() + 3500,
         "Retry-After 3600 honoured: {next}"
     );
-    let state = env.crawler.ops().state("limited").unwrap();
+    let state = env.crawler.state().get("limited").unwrap();
     assert_eq!(state.retry_count, 1);
     let deferred = env.crawl("limited").await;
     assert_eq!(deferred.outcome, Outcome::Deferred);
@@ -395,18 +399,20 @@ const CURATED: &str = r#"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_page_yields_provision_level_events_and_replaces_the_source_graph() {
     let env = env().await;
-    env.graph
-        .store()
-        .load_from_reader(
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(
-                    oxigraph::model::NamedNode::new(
-                        "https://w3id.org/crosswalk/graph/seed/test.ttl",
-                    )
+    let curated: Vec<oxigraph::model::Quad> =
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+            .with_default_graph(
+                oxigraph::model::NamedNode::new("https://w3id.org/crosswalk/graph/seed/test.ttl")
                     .unwrap(),
-                ),
-            CURATED.as_bytes(),
-        )
+            )
+            .for_slice(CURATED.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+    env.graph
+        .write(|t| {
+            t.extend(&curated);
+            Ok::<_, crosswalk::graph::GraphError>(())
+        })
         .unwrap();
     env.add("reg", "/page", Format::Html);
     let first = env.crawl("reg").await;
@@ -566,12 +572,17 @@ async fn admin_api_manages_sources_and_crawls_while_the_server_holds_the_store()
     let mut config = config(dir.path());
     config.admin.token = Some("crawl-test-admin-token".into());
     config.crawl.schedule = false;
+    config.search.enabled = false;
     let graph = Graph::open(&config.graph_dir()).unwrap();
+    let downstream = crosswalk::downstream::Downstream::open(&config, &graph).unwrap();
     let saved = crosswalk::sparql::saved::SavedQueries::load(&config.queries_dir).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
     let data = config.data_dir.clone();
-    tokio::spawn(server::serve(AppState::new(config, graph, saved), listener));
+    tokio::spawn(server::serve(
+        AppState::new(config, downstream, saved),
+        listener,
+    ));
     let client = reqwest::Client::new();
     let token = "Bearer crawl-test-admin-token";
     let body =
@@ -661,4 +672,147 @@ async fn admin_api_manages_sources_and_crawls_while_the_server_holds_the_store()
         .await
         .unwrap();
     assert_eq!(gone.status(), 404);
+}
+
+/// What a crawl leaves downstream of the graph: the source's provisions, its change events, the
+/// derived mappings, and the search hits for a word of the page, with the index at the graph's
+/// revision.
+#[derive(Debug, PartialEq)]
+struct Downstream {
+    provisions: Vec<String>,
+    events: Vec<String>,
+    derived_triples: usize,
+    hits: Vec<String>,
+}
+
+fn downstream_state(graph: &Graph, index: &crosswalk::index::SearchIndex) -> Downstream {
+    assert_eq!(
+        index.revision(),
+        graph.revision(),
+        "the index reflects the crawl's last write"
+    );
+    let strings = |query: &str, var: &str| strings(graph, query, var);
+    let derived = strings(
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/crosswalk/graph/derived> { ?s ?p ?o } }",
+        "n",
+    );
+    let hits = index
+        .search(&crosswalk::index::SearchRequest {
+            q: "logs".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.iri)
+        .collect();
+    Downstream {
+        provisions: strings(
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             SELECT ?p WHERE { GRAPH <https://w3id.org/crosswalk/graph/source/reg> { ?p a cw:Provision } }",
+            "p",
+        ),
+        events: strings(
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             SELECT ?k WHERE { ?e a cw:ChangeEvent ; cw:changeKind ?k }",
+            "k",
+        ),
+        derived_triples: derived[0].parse().unwrap(),
+        hits,
+    }
+}
+
+/// The CLI and the server reach the derived graph and the index through the same change feed:
+/// registering and crawling one page through each leaves the same state downstream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cli_crawl_and_a_server_crawl_leave_the_same_state_downstream() {
+    use crosswalk::server::{self, AppState};
+    let (base, _site) = fixture_web::start().await;
+    // A small catalogue, so that each CLI process (which loads it, derives and indexes) is quick.
+    let settings = format!(
+        "seeds_dir = {:?}\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\n",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed-seeds")
+    );
+
+    // Through the CLI, in its own process.
+    let cli_dir = tempfile::tempdir().unwrap();
+    let config_file = cli_dir.path().join("crosswalk.toml");
+    std::fs::write(&config_file, &settings).unwrap();
+    let data = cli_dir.path().join("data");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .arg("--config")
+            .arg(&config_file)
+            .env("CROSSWALK_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let url = format!("{base}/page");
+    run(&[
+        "sources",
+        "add",
+        &url,
+        "--jurisdiction",
+        "EU",
+        "--id",
+        "reg",
+    ]);
+    run(&["crawl", "--source", "reg"]);
+    let via_cli = {
+        let mut config: Config = toml::from_str(&settings).unwrap();
+        config.data_dir = data.clone();
+        // Opened without catching up: what the CLI left behind.
+        let graph = Graph::open(&config.graph_dir()).unwrap();
+        let index =
+            crosswalk::index::SearchIndex::open_behind(&config.index_dir(), &graph).unwrap();
+        downstream_state(&graph, &index)
+    };
+
+    // Through the server's API.
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut config: Config = toml::from_str(&settings).unwrap();
+    config.data_dir = server_dir.path().to_path_buf();
+    config.admin.token = Some("crawl-test-admin-token".into());
+    let opened = crosswalk::downstream::open(&config).unwrap();
+    let (graph, downstream) = (opened.graph.clone(), opened.downstream.clone());
+    let saved = crosswalk::sparql::saved::SavedQueries::load(&config.queries_dir).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(server::serve(
+        AppState::new(config, opened.downstream, saved),
+        listener,
+    ));
+    let client = reqwest::Client::new();
+    for (path, body) in [
+        (
+            "/api/sources",
+            serde_json::json!({"url": url, "jurisdiction": "EU", "id": "reg"}),
+        ),
+        ("/api/crawl", serde_json::json!({"source": "reg"})),
+    ] {
+        let answer = client
+            .post(format!("{api}{path}"))
+            .header("authorization", "Bearer crawl-test-admin-token")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    }
+    let via_server = downstream_state(&graph, downstream.index().unwrap());
+
+    assert!(
+        !via_cli.provisions.is_empty() && !via_cli.hits.is_empty(),
+        "{via_cli:?}"
+    );
+    assert!(via_cli.derived_triples > 0);
+    assert_eq!(via_cli, via_server);
 }

@@ -162,20 +162,51 @@ fn validator(name: &str, sha256: &str) -> jsonschema::Validator {
 }
 
 fn assert_valid(validator: &jsonschema::Validator, document: &Value, what: &str) {
+    // The error walk is slower than the yes/no check, so only a failure pays for it.
+    if validator.is_valid(document) {
+        return;
+    }
     let errors: Vec<String> = validator
         .iter_errors(document)
         .take(5)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(
-        errors.is_empty(),
-        "{what} is not valid OSCAL 1.2.3: {errors:#?}"
-    );
+    panic!("{what} is not valid OSCAL 1.2.3: {errors:#?}");
+}
+
+/// The shipped catalogue in an in-memory graph with its derived graph, for what the tests check
+/// through the library rather than over HTTP.
+fn catalogue() -> &'static (crosswalk::graph::Graph, crosswalk::graph::codes::Codes) {
+    static CATALOGUE: OnceLock<(crosswalk::graph::Graph, crosswalk::graph::codes::Codes)> =
+        OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let graph = crosswalk::graph::Graph::in_memory().unwrap();
+        let config = crosswalk::config::Config {
+            seeds_dir: common::root().join("seeds"),
+            ontology_dir: common::root().join("ontology"),
+            ..Default::default()
+        };
+        let report =
+            crosswalk::graph::load_seed_dirs(&graph, &crosswalk::seed_roots(&config)).unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        crosswalk::graph::derive::refresh(&graph).unwrap();
+        let codes = crosswalk::graph::codes::Codes::load(&graph).unwrap();
+        (graph, codes)
+    })
+}
+
+/// The `maps` of a control-mapping document, without what depends on the store's revision.
+fn maps_of(document: &Value) -> Vec<Value> {
+    document["mapping-collection"]["mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["maps"].as_array().unwrap().clone())
+        .collect()
 }
 
 #[test]
 fn every_oscal_catalog_and_mapping_pair_validates_against_the_nist_schemas() {
-    let server = shipped();
     let catalogs = validator(
         "oscal_catalog_schema.json",
         "37d8dbb0b2b4ffb1d7973d455e8edcb38eaf73a50d01ffdbe3ac20285b9cb6ee",
@@ -184,21 +215,73 @@ fn every_oscal_catalog_and_mapping_pair_validates_against_the_nist_schemas() {
         "oscal_mapping_schema.json",
         "6e9ef954394b1d42302e52f7c5dae05e35e577e5d83696d95e2181b5a15a6d6d",
     );
-    let frameworks: Vec<String> = select(
-        server,
-        "SELECT DISTINCT ?code WHERE { ?p a cw:Provision ; cw:instrument ?i FILTER NOT EXISTS { ?p cw:origin cw:Extracted }
-           BIND(STRAFTER(STR(?i), STR(inst:)) AS ?code) } ORDER BY ?code",
-    )
-    .iter()
-    .map(|r| value(r, "code"))
-    .collect();
+    // The full export: every framework with curated provisions, every mapped pair both ways,
+    // derived mappings included (what `crosswalk export oscal-all` writes).
+    let (graph, codes) = catalogue();
+    let documents = crosswalk::export::oscal::everything(graph, codes).unwrap();
+    let frameworks: BTreeSet<String> = graph
+        .select(
+            "test",
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             SELECT DISTINCT ?i WHERE { ?p a cw:Provision ; cw:instrument ?i FILTER NOT EXISTS { ?p cw:origin cw:Extracted } }",
+            [],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| value(r, "i").rsplit('/').next().unwrap().to_owned())
+        .collect();
     assert!(frameworks.len() >= 20, "{frameworks:?}");
-    for code in &frameworks {
-        let catalog = ok_json(server, &format!("/api/export/oscal/catalog/{code}"));
-        assert_valid(&catalogs, &catalog, &format!("catalog {code}"));
+    let exported: BTreeSet<String> = documents
+        .iter()
+        .filter_map(|d| d.path.strip_prefix("catalogs/"))
+        .map(|p| p.trim_end_matches(".json").to_owned())
+        .collect();
+    assert_eq!(exported, frameworks, "one catalog per framework");
+    // Every pair of frameworks joined by a provision-level mapping, both ways.
+    let mapped: BTreeSet<String> = graph
+        .select(
+            "test",
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             SELECT DISTINCT ?si ?oi WHERE { ?m a cw:Mapping ; cw:subject ?s ; cw:object ?o .
+               ?s cw:instrument ?si . ?o cw:instrument ?oi FILTER(?si != ?oi)
+               FILTER NOT EXISTS { ?s cw:origin cw:Extracted } FILTER NOT EXISTS { ?o cw:origin cw:Extracted } }",
+            [],
+        )
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            let (a, b) = (value(r, "si"), value(r, "oi"));
+            let code = |i: &str| i.rsplit('/').next().unwrap().to_owned();
+            [
+                format!("{}--{}", code(&a), code(&b)),
+                format!("{}--{}", code(&b), code(&a)),
+            ]
+        })
+        .collect();
+    let exported: BTreeSet<String> = documents
+        .iter()
+        .filter_map(|d| d.path.strip_prefix("mappings/"))
+        .map(|p| p.trim_end_matches(".json").to_owned())
+        .collect();
+    assert!(mapped.len() >= 20, "{} directed pairs", mapped.len());
+    assert!(
+        mapped.is_subset(&exported),
+        "pairs without a document: {:?}",
+        mapped.difference(&exported).collect::<Vec<_>>()
+    );
+    for document in &documents {
+        if document.path.starts_with("catalogs/") {
+            assert_valid(&catalogs, &document.json, &document.path);
+        } else {
+            assert_valid(&mappings, &document.json, &document.path);
+        }
     }
-    // The NIST AI RMF: functions are groups, subcategories nested controls with labels.
+
+    // Over HTTP: the NIST AI RMF's functions are groups, subcategories nested controls with
+    // labels.
+    let server = shipped();
     let rmf = ok_json(server, &format!("/api/export/oscal/catalog/{RMF}"));
+    assert_valid(&catalogs, &rmf, "catalog over HTTP");
     let groups = rmf["catalog"]["groups"].as_array().unwrap();
     assert_eq!(
         groups
@@ -211,38 +294,38 @@ fn every_oscal_catalog_and_mapping_pair_validates_against_the_nist_schemas() {
     assert_eq!(govern_1["id"], "GOVERN-1");
     assert_eq!(govern_1["controls"][0]["id"], "GOVERN-1.1");
     assert_eq!(govern_1["controls"][0]["props"][0]["value"], "GOVERN 1.1");
-
-    // Every pair of frameworks with a mapping between them, both directions, derived too.
-    let pair_rows = select(
-        server,
-        "SELECT DISTINCT ?a ?b WHERE { ?m a cw:Mapping ; cw:subject ?s ; cw:object ?o .
-           ?s cw:instrument ?si . ?o cw:instrument ?oi FILTER(?si != ?oi)
-           BIND(STRAFTER(STR(?si), STR(inst:)) AS ?a) BIND(STRAFTER(STR(?oi), STR(inst:)) AS ?b) } ORDER BY ?a ?b",
-    );
-    assert!(pair_rows.len() >= 10, "{} pairs", pair_rows.len());
-    for row in &pair_rows {
-        let (a, b) = (value(row, "a"), value(row, "b"));
-        for (from, to) in [(&a, &b), (&b, &a)] {
-            let document = ok_json(
-                server,
-                &format!("/api/export/oscal/mapping?from={from}&to={to}&derived=true"),
-            );
-            assert_valid(&mappings, &document, &format!("mapping {from} → {to}"));
-        }
-    }
+    // The server answers a pair with what the full export holds for it.
     let crosswalk = ok_json(
+        server,
+        &format!("/api/export/oscal/mapping?from={ISO}&to={RMF}&derived=true"),
+    );
+    assert_valid(&mappings, &crosswalk, "mapping over HTTP");
+    let full = documents
+        .iter()
+        .find(|d| d.path == format!("mappings/{ISO}--{RMF}.json"))
+        .unwrap();
+    assert_eq!(maps_of(&crosswalk), maps_of(&full.json));
+    let published = ok_json(
         server,
         &format!("/api/export/oscal/mapping?from={RMF}&to={ISO}"),
     );
-    let maps: usize = crosswalk["mapping-collection"]["mappings"]
+    assert_eq!(
+        maps_of(&published).len(),
+        280,
+        "the published NIST AI RMF ↔ ISO/IEC 42001 crosswalk"
+    );
+    // Provenance links carry the published crosswalk's title (read from the graph).
+    let titles: Vec<&str> = published["mapping-collection"]["mappings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["maps"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(
-        maps, 280,
-        "the published NIST AI RMF ↔ ISO/IEC 42001 crosswalk"
+        .flat_map(|m| m["links"].as_array().into_iter().flatten())
+        .filter(|l| l["rel"] == "provenance")
+        .filter_map(|l| l["text"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"NIST AI RMF to ISO/IEC FDIS 42001 AI Management System Crosswalk"),
+        "{titles:?}"
     );
 }
 
@@ -655,21 +738,13 @@ fn the_seed_example_questionnaire_cites_every_requirement_once_or_says_why_not()
     assert_eq!(xlsx.len() - 1, rows.len());
 
     // The library's view: every requirement of the three frameworks exactly once.
-    let graph = crosswalk::graph::Graph::in_memory().unwrap();
-    let config = crosswalk::config::Config {
-        seeds_dir: common::root().join("seeds"),
-        ontology_dir: common::root().join("ontology"),
-        ..Default::default()
-    };
-    crosswalk::graph::load_seed_dirs(&graph, &crosswalk::seed_roots(&config)).unwrap();
-    crosswalk::graph::derive::refresh(&graph).unwrap();
-    let codes = crosswalk::graph::codes::Codes::load(&graph).unwrap();
+    let (graph, codes) = catalogue();
     let request = crosswalk::questionnaire::Request {
         frameworks: vec!["sg-mgf-genai".into(), ISO.into(), "eu-ai-act".into()],
         jurisdictions: vec!["SG".into(), "EU".into()],
         role: "deployer".into(),
     };
-    let q = crosswalk::questionnaire::build(&graph, &codes, &request).unwrap();
+    let q = crosswalk::questionnaire::build(graph, codes, &request).unwrap();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (_, covered) in q.citations() {
         *seen.entry(covered.requirement.iri.clone()).or_default() += 1;
@@ -725,7 +800,7 @@ fn the_seed_example_questionnaire_cites_every_requirement_once_or_says_why_not()
     );
     // The same request gives the same questionnaire.
     assert_eq!(
-        crosswalk::questionnaire::build(&graph, &codes, &request)
+        crosswalk::questionnaire::build(graph, codes, &request)
             .unwrap()
             .markdown(),
         q.markdown()

@@ -5,7 +5,7 @@ mod common;
 
 use common::{TestServer, client};
 use crosswalk::config::Config;
-use crosswalk::index::{SearchIndex, SearchRequest};
+use crosswalk::index::SearchRequest;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, QuadRef};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -388,8 +388,8 @@ fn the_index_catches_up_after_a_crash_between_graph_and_index_commits() {
     };
     let iri = NamedNode::new(format!("{ID}requirement/test/after-crash")).unwrap();
     {
-        let (graph, _) = crosswalk::open_graph(&config).unwrap();
-        let index = SearchIndex::open(&config.index_dir(), &graph).unwrap();
+        let opened = crosswalk::downstream::open(&config).unwrap();
+        let (graph, index) = (&opened.graph, opened.downstream.index().unwrap());
         assert_eq!(index.revision(), graph.revision());
         // The graph commits; the process "dies" before the index hears of it.
         let g = NamedNode::new("urn:test:crash").unwrap();
@@ -412,7 +412,7 @@ fn the_index_catches_up_after_a_crash_between_graph_and_index_commits() {
                     &summary,
                     GraphNameRef::from(&g),
                 ));
-                Ok::<_, oxigraph::store::StorageError>(())
+                Ok::<_, crosswalk::graph::GraphError>(())
             })
             .unwrap();
         assert!(index.revision() < graph.revision());
@@ -424,8 +424,8 @@ fn the_index_catches_up_after_a_crash_between_graph_and_index_commits() {
             .unwrap();
         assert_eq!(stale.total, 0);
     }
-    let (graph, _) = crosswalk::open_graph(&config).unwrap();
-    let index = SearchIndex::open(&config.index_dir(), &graph).unwrap();
+    let opened = crosswalk::downstream::open(&config).unwrap();
+    let (graph, index) = (&opened.graph, opened.downstream.index().unwrap());
     assert_eq!(index.revision(), graph.revision());
     let healed = index
         .search(&SearchRequest {

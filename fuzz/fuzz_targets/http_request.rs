@@ -16,6 +16,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use crosswalk::config::Config;
+use crosswalk::downstream::Downstream;
 use crosswalk::server::{self, AppState};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashSet;
@@ -44,12 +45,12 @@ fn service() -> &'static Service {
         config.sparql.timeout_secs = 1;
         config.sparql.max_rows = 50;
         config.crawl.schedule = false;
-        let state = AppState::new(
-            config,
-            common::catalogue().clone(),
-            common::saved_queries().clone(),
-        )
-        .with_search(common::search_index().clone());
+        // The catalogue's downstream stores (the derived graph is there already; the index is
+        // built in the data directory).
+        let downstream =
+            Downstream::open(&config, common::catalogue()).expect("downstream stores");
+        downstream.feed().catch_up().expect("catch up");
+        let state = AppState::new(config, downstream, common::saved_queries().clone());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -9,7 +9,7 @@
 #![no_main]
 
 use crosswalk::fetch::robots::{self, MAX_CRAWL_DELAY};
-use crosswalk::ops::RobotsEntry;
+use crosswalk::fetch::robots::RobotsEntry;
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 

@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(added.runtime && added.enabled);
     assert_eq!(added.include_selector, new.include_selector);
     assert_eq!(added.exclude_selector, new.exclude_selector);
-    for quad in graph.store().iter() {
+    for quad in graph.quads_for_pattern(None, None, None, None) {
         let quad = quad.expect("quad");
         let mut iris = vec![quad.predicate.as_str().to_owned()];
         if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &quad.subject {

@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use crosswalk::config::Config;
 use crosswalk::export::{self, oscal, sssom, tabular};
 use crosswalk::graph::codes::Codes;
-use crosswalk::graph::{self, Graph};
+use crosswalk::downstream::Opened;
+use crosswalk::graph::Graph;
 use crosswalk::import;
 use crosswalk::mapping::{Framework, MappingSet};
 use crosswalk::questionnaire;
@@ -34,6 +35,13 @@ pub enum ExportCommand {
         framework: String,
         #[command(flatten)]
         output: Output,
+    },
+    /// Every catalog and every mapping pair (both directions, derived mappings included) as
+    /// OSCAL 1.2 JSON files under a directory: catalogs/<code>.json, mappings/<from>--<to>.json
+    OscalAll {
+        /// The directory to write into (created if missing)
+        #[arg(long, short = 'o')]
+        dir: PathBuf,
     },
     /// The mappings between two frameworks as an OSCAL 1.2 control-mapping document (JSON)
     OscalMapping {
@@ -84,6 +92,39 @@ pub enum ExportCommand {
         #[command(flatten)]
         output: Output,
     },
+}
+
+impl ExportCommand {
+    /// `crosswalk export --format nquads` (no subcommand) is the whole dataset, as before
+    /// exports had subcommands.
+    pub fn or_graph(command: Option<Self>, format: Option<String>) -> Result<Self, String> {
+        match (command, format) {
+            (Some(_), Some(format)) => Err(format!(
+                "--format {format:?} before the subcommand applies to the whole dataset only; \
+                 put it after the subcommand"
+            )),
+            (Some(command), None) => Ok(command),
+            (None, format) => Ok(Self::Graph {
+                format: format.unwrap_or_else(|| "nquads".to_owned()),
+                gzip: false,
+                output: Output { output: None },
+            }),
+        }
+    }
+
+    /// What to ask a running server for instead (the store is then locked).
+    pub fn endpoint(&self) -> &'static str {
+        match self {
+            Self::Graph { .. } => "GET /dump.nq.gz or /dump.trig.gz",
+            Self::OscalCatalog { .. } => "GET /api/export/oscal/catalog/{framework}",
+            Self::OscalMapping { .. } | Self::OscalAll { .. } => {
+                "GET /api/export/oscal/mapping?from=A&to=B"
+            }
+            Self::Sssom { .. } => "GET /api/export/sssom?from=A&to=B",
+            Self::Obligations { .. } => "GET /api/export/obligations.{csv,xlsx}",
+            Self::Query { .. } => "GET /api/export/queries/{name}.{csv,xlsx}",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -187,8 +228,30 @@ pub fn export(
             output,
         } => {
             let outline = oscal::Outline::load(graph, framework(&code)?).map_err(text)?;
-            let document = oscal::catalog(graph, &outline).map_err(text)?;
+            let context = oscal::Context::new(graph).map_err(text)?;
+            let document = oscal::catalog(&context, &outline).map_err(text)?;
             output.write(&pretty(&document)?)?;
+        }
+        ExportCommand::OscalAll { dir } => {
+            let documents = oscal::everything(graph, &codes).map_err(text)?;
+            for document in &documents {
+                let path = dir.join(&document.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("{}: {e}", parent.display()))?;
+                }
+                std::fs::write(&path, pretty(&document.json)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let catalogs = documents
+                .iter()
+                .filter(|d| d.path.starts_with("catalogs/"))
+                .count();
+            println!(
+                "{catalogs} catalogs and {} mapping documents written to {}",
+                documents.len() - catalogs,
+                dir.display()
+            );
         }
         ExportCommand::OscalMapping {
             from,
@@ -200,8 +263,9 @@ pub fn export(
                 .map_err(|e| e.to_string())?;
             let a = oscal::Outline::load(graph, set.from.clone()).map_err(text)?;
             let b = oscal::Outline::load(graph, set.to.clone()).map_err(text)?;
+            let context = oscal::Context::new(graph).map_err(text)?;
             output.write(&pretty(
-                &oscal::mapping(graph, &set, &a, &b).map_err(text)?,
+                &oscal::mapping(&context, &set, &a, &b).map_err(text)?,
             )?)?;
         }
         ExportCommand::Sssom {
@@ -288,7 +352,8 @@ fn table_bytes(table: &tabular::Table, format: &str) -> Result<Vec<u8>, String> 
     .map_err(|e| e.to_string())
 }
 
-pub fn import_mappings(graph: &Graph, command: ImportCommand) -> Result<ExitCode, String> {
+pub fn import_mappings(opened: &Opened, command: ImportCommand) -> Result<ExitCode, String> {
+    let graph = &opened.graph;
     let ImportCommand::Mappings {
         file,
         format,
@@ -318,11 +383,8 @@ pub fn import_mappings(graph: &Graph, command: ImportCommand) -> Result<ExitCode
     let result = rows.and_then(|rows| import::import(graph, &codes, rows, &options));
     let (report, code) = match result {
         Ok(report) => {
-            let derived = graph::derive::refresh(graph).map_err(|e| e.to_string())?;
-            tracing::info!(
-                derived = derived.derived_mappings,
-                "derived mappings refreshed"
-            );
+            // The imported mappings reach the derived graph and the index before we exit.
+            opened.catch_up().map_err(|e| e.to_string())?;
             (report, ExitCode::SUCCESS)
         }
         Err(import::ImportError::Rejected(report)) => (*report, ExitCode::FAILURE),

@@ -1,11 +1,18 @@
 //! `crosswalk search …` and `crosswalk reindex`: arguments and the result table. The work itself
-//! is in `crosswalk::index`.
+//! is in `crosswalk::index`, on the index the store was opened with.
 
 use clap::Args;
-use crosswalk::config::Config;
-use crosswalk::graph::Graph;
+use crosswalk::downstream::Opened;
 use crosswalk::index::{SearchIndex, SearchRequest, Sort};
 use std::process::ExitCode;
+
+/// The store's index, kept up to date by the change feed when the store was opened.
+fn index(opened: &Opened) -> Result<&SearchIndex, String> {
+    opened
+        .downstream
+        .index()
+        .ok_or_else(|| "search is disabled (search.enabled = false)".to_owned())
+}
 
 #[derive(Args)]
 pub struct SearchArgs {
@@ -37,8 +44,8 @@ pub struct SearchArgs {
     json: bool,
 }
 
-pub fn search(config: &Config, graph: &Graph, args: SearchArgs) -> Result<ExitCode, String> {
-    let index = SearchIndex::open(&config.index_dir(), graph).map_err(|e| e.to_string())?;
+pub fn search(opened: &Opened, args: SearchArgs) -> Result<ExitCode, String> {
+    let index = index(opened)?;
     let mut request = SearchRequest {
         q: args.query,
         limit: Some(args.limit),
@@ -95,8 +102,10 @@ pub fn search(config: &Config, graph: &Graph, args: SearchArgs) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn reindex(config: &Config, graph: &Graph) -> Result<ExitCode, String> {
-    let index = SearchIndex::recreate(&config.index_dir(), graph).map_err(|e| e.to_string())?;
+/// Rebuilds every document from the graph, whatever revision the index records.
+pub fn reindex(opened: &Opened) -> Result<ExitCode, String> {
+    let index = index(opened)?;
+    index.reindex(&opened.graph).map_err(|e| e.to_string())?;
     println!(
         "indexed {} documents at graph revision {}",
         index.num_docs(),

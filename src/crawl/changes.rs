@@ -10,7 +10,6 @@ use crate::graph::names;
 use crate::source::Source;
 use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::sparql::Variable;
-use oxigraph::store::Store;
 use std::collections::BTreeMap;
 
 const PREVIOUS_QUERY: &str = include_str!("../../queries/crawl/previous-provisions.rq");
@@ -85,7 +84,7 @@ pub fn record(
     for (n, change) in changes.iter().enumerate() {
         let mut affects = vec![record::provision_iri(&ctx.source.id, &change.provision)];
         let curated = record::curated_candidate(ctx.source, &change.provision)
-            .filter(|c| is_curated(graph.store(), c));
+            .filter(|c| is_curated(graph, c));
         if let Some(curated) = &curated {
             affects.push(curated.clone());
         }
@@ -109,16 +108,15 @@ pub fn record(
 }
 
 /// Whether `iri` is a provision somewhere in the graph (a curated one, for extracted content).
-pub fn is_curated(store: &Store, iri: &NamedNode) -> bool {
-    store
-        .quads_for_pattern(
+pub fn is_curated(graph: &Graph, iri: &NamedNode) -> bool {
+    graph
+        .contains_pattern(
             Some(iri.as_ref().into()),
             Some(oxigraph::model::vocab::rdf::TYPE),
             Some(names::cw("Provision").as_ref().into()),
             None,
         )
-        .next()
-        .is_some()
+        .unwrap_or(false)
 }
 
 /// Curated mappings touching `curated` get `cw:needsReview` in the review graph; seed graphs
@@ -199,7 +197,7 @@ pub fn current(extracted: &Extracted) -> Vec<ProvisionState> {
 
 fn deontic_from_iri(iri: &str) -> Option<extract::Deontic> {
     use extract::Deontic::*;
-    match iri.strip_prefix(names::CW)? {
+    match names::cw_local(iri)? {
         "must" => Some(Must),
         "mustNot" => Some(MustNot),
         "should" => Some(Should),

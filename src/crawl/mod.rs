@@ -9,19 +9,21 @@
 
 mod changes;
 mod record;
+pub mod state;
 
 use crate::diff;
 use crate::extract::{self, Document, ExtractOptions};
 use crate::fetch::{self, FetchError, FetchSettings, Fetcher, Response, Validators};
 use crate::graph::names::{self, ID};
 use crate::graph::{Graph, GraphError};
-use crate::ops::{Ops, OpsError, SourceState};
+use crate::opsdb::{OpsDb, OpsError};
 use crate::snapshot::{self, SnapshotError, SnapshotStore};
 use crate::source::{self, Format, Source, SourceError};
 use futures_util::StreamExt;
 use oxigraph::model::{NamedNode, Quad};
 use record::FetchRecord;
 use serde::Serialize;
+use state::{CrawlState, SourceState};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -45,13 +47,7 @@ pub enum CrawlError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
     #[error("background task failed: {0}")]
-    Task(String),
-}
-
-impl From<oxigraph::store::StorageError> for CrawlError {
-    fn from(e: oxigraph::store::StorageError) -> Self {
-        Self::Graph(GraphError::Storage(e))
-    }
+    Task(#[from] tokio::task::JoinError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,7 +119,7 @@ impl CrawlReport {
 
 pub struct Crawler {
     graph: Graph,
-    ops: Ops,
+    state: CrawlState,
     fetcher: Fetcher,
     snapshots: SnapshotStore,
     max_attempts: u32,
@@ -135,12 +131,12 @@ pub struct Crawler {
 
 impl Crawler {
     pub fn new(graph: Graph, config: &crate::config::Config) -> Result<Self, CrawlError> {
-        let ops = Ops::open_in(&config.data_dir)?;
+        let db = OpsDb::open_in(&config.data_dir)?;
         let settings = FetchSettings::from_config(&config.crawl)?;
         Ok(Self {
             graph,
-            fetcher: Fetcher::new(settings, ops.clone()),
-            ops,
+            fetcher: Fetcher::new(settings, fetch::robots::RobotsCache::new(db.clone())?),
+            state: CrawlState::new(db)?,
             snapshots: SnapshotStore::in_data_dir(&config.data_dir),
             max_attempts: config.crawl.max_attempts.max(1),
             pdf: extract::PdfSandbox::default(),
@@ -159,8 +155,9 @@ impl Crawler {
         &self.graph
     }
 
-    pub fn ops(&self) -> &Ops {
-        &self.ops
+    /// What the crawler remembers about each source (validators, last outcome, retries).
+    pub fn state(&self) -> &CrawlState {
+        &self.state
     }
 
     /// Crawls every enabled source; `on_done` sees each report as it completes.
@@ -214,7 +211,7 @@ impl Crawler {
 
     async fn crawl_inner(&self, source: &Source) -> Result<CrawlReport, CrawlError> {
         let now = chrono::Utc::now();
-        let mut state = self.ops.state(&source.id)?;
+        let mut state = self.state.get(&source.id)?;
         if let Some(next) = state.next_attempt_at.filter(|&t| t > now.timestamp()) {
             let mut report = CrawlReport::new(&source.id, Outcome::Deferred);
             report.reason = Some(format!(
@@ -370,9 +367,8 @@ impl Crawler {
         let extracted = if same_input {
             None
         } else {
-            let result = tokio::task::spawn_blocking(move || extract::extract(&document, &options))
-                .await
-                .map_err(|e| CrawlError::Task(e.to_string()))?;
+            let result =
+                tokio::task::spawn_blocking(move || extract::extract(&document, &options)).await?;
             match result {
                 Ok(extracted)
                     if extracted.provisions.is_empty() && extracted.text.trim().is_empty() =>
@@ -404,8 +400,7 @@ impl Crawler {
         let (raw_sha, text_sha) = tokio::task::spawn_blocking(move || {
             Ok::<_, SnapshotError>((store.put(&raw)?, store.put(text.as_bytes())?))
         })
-        .await
-        .map_err(|e| CrawlError::Task(e.to_string()))??;
+        .await??;
         let previous = changes::previous(&self.graph, &source.id)?;
         let current = changes::current(&extracted);
         let changes = diff::diff(&previous, &current);
@@ -440,8 +435,8 @@ impl Crawler {
             snapshot: Some((&raw_sha, Some(&text_sha))),
         });
         let snapshot_iri = record::snapshot_iri(&raw_sha);
-        let store = self.graph.store().clone();
-        let is_curated = move |iri: &NamedNode| changes::is_curated(&store, iri);
+        let graph = self.graph.clone();
+        let is_curated = move |iri: &NamedNode| changes::is_curated(&graph, iri);
         let content = record::content_quads(source, &extracted, &snapshot_iri, &is_curated);
         let recorded = changes::record(
             &self.graph,
@@ -466,11 +461,10 @@ impl Crawler {
                 for quad in content.iter().chain(quads.iter()) {
                     t.insert(quad);
                 }
-                Ok::<_, CrawlError>(())
+                Ok::<_, GraphError>(())
             })
         })
-        .await
-        .map_err(|e| CrawlError::Task(e.to_string()))??;
+        .await??;
         state.raw_sha = Some(raw_sha);
         state.text_sha = Some(text_sha);
         state.extract_key = Some(extract_key);
@@ -500,8 +494,7 @@ impl Crawler {
         let store = self.snapshots.clone();
         let body = page.body.clone();
         let raw_sha = tokio::task::spawn_blocking(move || store.put(&body))
-            .await
-            .map_err(|e| CrawlError::Task(e.to_string()))?
+            .await?
             .unwrap_or(raw_sha);
         let text = state.text_sha.clone();
         let quads = record::fetch_quads(&FetchRecord {
@@ -585,7 +578,7 @@ impl Crawler {
         state.last_outcome = Some(Outcome::Failed.as_str().into());
         state.last_reason = Some(reason.clone());
         state.last_fetch_at = Some(started.timestamp());
-        self.ops.save_state(state)?;
+        self.state.save(state)?;
         tracing::warn!(source = %source.id, %reason, "fetch failed");
         let mut report = CrawlReport::new(&source.id, Outcome::Failed);
         report.http_status = http_status;
@@ -607,7 +600,7 @@ impl Crawler {
         state.last_outcome = Some(outcome.as_str().into());
         state.last_reason = reason;
         state.last_fetch_at = Some(chrono::Utc::now().timestamp());
-        self.ops.save_state(state)?;
+        self.state.save(state)?;
         Ok(())
     }
 
@@ -621,8 +614,32 @@ impl Crawler {
                 Ok::<_, CrawlError>(())
             })
         })
-        .await
-        .map_err(|e| CrawlError::Task(e.to_string()))?
+        .await?
+    }
+}
+
+/// What a scheduled job runs: a crawl whose report goes to the log (the graph write it makes
+/// reaches everything downstream through the change feed).
+impl crate::schedule::Crawl for Crawler {
+    fn crawl<'a>(&'a self, source: &'a str) -> crate::schedule::Run<'a> {
+        Box::pin(async move {
+            match self.crawl_source(source).await {
+                Ok(report) => tracing::info!(
+                    source,
+                    outcome = report.outcome.as_str(),
+                    changes = report.changes,
+                    "scheduled crawl"
+                ),
+                Err(error) => tracing::error!(source, %error, "scheduled crawl"),
+            }
+        })
+    }
+
+    fn due_retries(&self, now: i64) -> Vec<String> {
+        self.state.due_retries(now).unwrap_or_else(|error| {
+            tracing::error!(%error, "retry sweep");
+            Vec::new()
+        })
     }
 }
 

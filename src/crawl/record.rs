@@ -8,17 +8,7 @@ use crate::source::Source;
 use oxigraph::model::vocab::{rdf, rdfs, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 
-const PROV: &str = "http://www.w3.org/ns/prov#";
-const DCTERMS: &str = "http://purl.org/dc/terms/";
-const ELI_PART_OF: &str = "http://data.europa.eu/eli/ontology#is_part_of";
-
-pub fn prov(local: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!("{PROV}{local}"))
-}
-
-pub fn dcterms(local: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!("{DCTERMS}{local}"))
-}
+use names::{dcterms, prov};
 
 /// Quads for one named graph.
 pub struct Quads {
@@ -224,7 +214,7 @@ pub fn content_quads(
         if let Some(parent) = &p.parent {
             q.add(
                 &s,
-                NamedNode::new_unchecked(ELI_PART_OF),
+                names::eli("is_part_of"),
                 provision_iri(&source.id, parent),
             );
         }

@@ -61,7 +61,7 @@ fn serialize(
     let mut writer = serializer.for_writer(out);
     let mut quads = 0;
     // Ordered by graph, so TriG writes each graph as one block.
-    for quad in graph.store().iter() {
+    for quad in graph.quads_for_pattern(None, None, None, None) {
         let quad = quad.map_err(crate::graph::GraphError::from)?;
         if quad.graph_name.as_ref() == GraphNameRef::NamedNode(names::META_GRAPH) {
             continue;

@@ -71,8 +71,8 @@ pub fn uuid_for(name: &str) -> String {
 
 /// The time of the graph's last write as an RFC 3339 timestamp, or now if none is recorded.
 pub fn last_modified(graph: &crate::graph::Graph) -> Result<String, ExportError> {
-    Ok(crate::graph::revision_time(graph)
-        .map_err(GraphError::from)?
+    Ok(graph
+        .revision_time()?
         .unwrap_or_else(|| chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
 }
 

@@ -9,13 +9,14 @@
 //! reschedules rather than sleeping here.
 
 pub mod charset;
-pub mod guard;
+mod guard;
 pub mod robots;
 
 use crate::config::CrawlConfig;
-use crate::ops::{Ops, OpsError};
+use crate::opsdb::OpsError;
 use guard::AllowList;
 use reqwest::header::{self, HeaderMap};
+use robots::RobotsCache;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -171,7 +172,7 @@ struct HostSlot {
 
 pub struct Fetcher {
     settings: FetchSettings,
-    ops: Ops,
+    robots: RobotsCache,
     /// One client per (host, pinned addresses): keeps connections alive between checks while
     /// never connecting anywhere but the checked addresses.
     clients: Mutex<HashMap<(String, Vec<SocketAddr>), reqwest::Client>>,
@@ -179,11 +180,11 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(settings: FetchSettings, ops: Ops) -> Self {
+    pub fn new(settings: FetchSettings, robots: RobotsCache) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             settings,
-            ops,
+            robots,
             clients: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
         }

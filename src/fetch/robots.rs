@@ -3,7 +3,8 @@
 //! days), 429 = try again later. Parsing and longest-match rules come from texting_robots.
 
 use super::{FetchError, Fetcher, Request};
-use crate::ops::RobotsEntry;
+use crate::opsdb::{OpsDb, OpsError};
+use rusqlite::{OptionalExtension, params};
 use std::time::Duration;
 use texting_robots::Robot;
 use url::Url;
@@ -16,6 +17,63 @@ const TTL_SECS: i64 = 24 * 3600;
 const UNREACHABLE_TTL_SECS: i64 = 3600;
 /// How long a good copy may stand in for an unreachable robots.txt.
 const STALE_OK_SECS: i64 = 30 * 24 * 3600;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY, status TEXT NOT NULL, body BLOB NOT NULL, fetched_at INTEGER NOT NULL
+);
+";
+
+/// A cached robots.txt answer for one origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotsEntry {
+    /// `ok` (body holds the file), `unavailable` (4xx: allow all), `unreachable` (5xx/network:
+    /// disallow all).
+    pub status: String,
+    pub body: Vec<u8>,
+    pub fetched_at: i64,
+}
+
+/// The robots.txt cache: the `robots` table of the ops database, one row per origin.
+#[derive(Clone)]
+pub struct RobotsCache {
+    db: OpsDb,
+}
+
+impl RobotsCache {
+    pub fn new(db: OpsDb) -> Result<Self, OpsError> {
+        db.ensure(SCHEMA)?;
+        Ok(Self { db })
+    }
+
+    pub fn get(&self, origin: &str) -> Result<Option<RobotsEntry>, OpsError> {
+        self.db.with(|conn| {
+            conn.query_row(
+                "SELECT status, body, fetched_at FROM robots WHERE origin = ?1",
+                [origin],
+                |r| {
+                    Ok(RobotsEntry {
+                        status: r.get(0)?,
+                        body: r.get(1)?,
+                        fetched_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    pub fn put(&self, origin: &str, entry: &RobotsEntry) -> Result<(), OpsError> {
+        self.db.with(|conn| {
+            conn.execute(
+                "INSERT INTO robots (origin, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(origin) DO UPDATE SET status = ?2, body = ?3, fetched_at = ?4",
+                params![origin, entry.status, entry.body, entry.fetched_at],
+            )
+        })?;
+        Ok(())
+    }
+}
 
 /// What robots.txt says about one URL.
 pub struct Verdict {
@@ -68,7 +126,7 @@ impl Fetcher {
     pub(super) async fn robots_verdict(&self, url: &Url) -> Result<Verdict, FetchError> {
         let origin = origin(url);
         let now = chrono::Utc::now().timestamp();
-        let cached = self.ops.robots(&origin)?;
+        let cached = self.robots.get(&origin)?;
         let fresh = cached.as_ref().filter(|e| {
             let ttl = if e.status == "unreachable" {
                 UNREACHABLE_TTL_SECS
@@ -89,7 +147,7 @@ impl Fetcher {
                         old
                     }
                     _ => {
-                        self.ops.put_robots(&origin, &fetched)?;
+                        self.robots.put(&origin, &fetched)?;
                         fetched
                     }
                 }

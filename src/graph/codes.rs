@@ -3,13 +3,12 @@
 //! `deployer` under `…/id/role/`). A code the graph does not know is refused with the closest
 //! known ones, so a near miss (`iso-42001`) is an error rather than a plausible empty answer.
 //!
-//! [`CodesCache`] keeps one [`Codes`] per graph revision, so request handlers pay for the scan
-//! only after a write.
+//! The server keeps one [`Codes`] per graph revision ([`super::cache::PerRevision`]), so request
+//! handlers pay for the scan only after a write.
 
 use super::{Graph, GraphError, names};
 use oxigraph::model::Term;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 
 const TYPED_IDS: &str = include_str!("../../queries/codes/typed-ids.rq");
 
@@ -150,29 +149,6 @@ fn kind_of(base: &str) -> String {
         .next()
         .unwrap_or("term")
         .to_owned()
-}
-
-/// The codes of the graph's current revision, read again only after a write.
-#[derive(Clone, Default)]
-pub struct CodesCache(Arc<Mutex<Option<Arc<Codes>>>>);
-
-impl CodesCache {
-    /// The codes at the graph's current revision. Blocking when they must be read again.
-    pub fn get(&self, graph: &Graph) -> Result<Arc<Codes>, GraphError> {
-        let revision = graph.revision();
-        if let Some(codes) = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .filter(|c| c.revision == revision)
-        {
-            return Ok(codes.clone());
-        }
-        let codes = Arc::new(Codes::load(graph)?);
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(codes.clone());
-        Ok(codes)
-    }
 }
 
 #[cfg(test)]

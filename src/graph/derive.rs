@@ -14,19 +14,22 @@
 //! The derived graph is replaced only when its content hash changes, so an unchanged catalogue
 //! does not bump the graph revision.
 
+use super::feed::{Consumer, ConsumerError};
+use super::relationship::Relationship;
 use super::{Graph, GraphError, names};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Term, Triple};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const DIRECT_MAPPINGS: &str = include_str!("../../queries/derive/direct-mappings.rq");
 const CLASS_HIERARCHY: &str = include_str!("../../queries/derive/class-hierarchy.rq");
 const PROPERTY_HIERARCHY: &str = include_str!("../../queries/derive/property-hierarchy.rq");
 const TYPED_INSTANCES: &str = include_str!("../../queries/derive/typed-instances.rq");
 const SUBPROPERTY_STATEMENTS: &str = include_str!("../../queries/derive/subproperty-statements.rq");
-const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
+/// Attempts at a refresh when other writes keep landing between its reads and its write.
+const ATTEMPTS: usize = 8;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct DeriveReport {
@@ -35,92 +38,8 @@ pub struct DeriveReport {
     pub triples: usize,
     /// False when the derived graph already had exactly this content.
     pub changed: bool,
-}
-
-/// Relationship kinds, ordered from weakest to strongest for the weakest-link rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rel {
-    Related,
-    Supports,
-    IsSupportedBy,
-    IntersectsWith,
-    SubsetOf,
-    SupersetOf,
-    Equal,
-}
-
-impl Rel {
-    fn from_iri(iri: &str) -> Option<Self> {
-        Some(match iri.strip_prefix(names::CW)? {
-            "equal" => Self::Equal,
-            "subsetOf" => Self::SubsetOf,
-            "supersetOf" => Self::SupersetOf,
-            "intersectsWith" => Self::IntersectsWith,
-            "supports" => Self::Supports,
-            "isSupportedBy" => Self::IsSupportedBy,
-            "related" => Self::Related,
-            // notRelated and contrary do not propagate.
-            _ => return None,
-        })
-    }
-
-    fn local(self) -> &'static str {
-        match self {
-            Self::Equal => "equal",
-            Self::SubsetOf => "subsetOf",
-            Self::SupersetOf => "supersetOf",
-            Self::IntersectsWith => "intersectsWith",
-            Self::Supports => "supports",
-            Self::IsSupportedBy => "isSupportedBy",
-            Self::Related => "related",
-        }
-    }
-
-    /// The relationship read from object to subject.
-    fn inverse(self) -> Self {
-        match self {
-            Self::SubsetOf => Self::SupersetOf,
-            Self::SupersetOf => Self::SubsetOf,
-            Self::Supports => Self::IsSupportedBy,
-            Self::IsSupportedBy => Self::Supports,
-            other => other,
-        }
-    }
-
-    fn skos_match(self) -> &'static str {
-        match self {
-            Self::Equal => "exactMatch",
-            Self::SubsetOf => "broadMatch",
-            Self::SupersetOf => "narrowMatch",
-            Self::IntersectsWith => "closeMatch",
-            Self::Supports | Self::IsSupportedBy | Self::Related => "relatedMatch",
-        }
-    }
-
-    /// A→B then B→C. `equal` is the identity; containment composes only in one direction;
-    /// A ⊇ B ⊆ C shares B, so A and C intersect; everything else degrades to `related`.
-    fn compose(self, next: Self) -> Self {
-        match (self, next) {
-            (Self::Equal, other) | (other, Self::Equal) => other,
-            (Self::SubsetOf, Self::SubsetOf) => Self::SubsetOf,
-            (Self::SupersetOf, Self::SupersetOf) => Self::SupersetOf,
-            (Self::SupersetOf, Self::SubsetOf) => Self::IntersectsWith,
-            (Self::Supports, Self::Supports) => Self::Supports,
-            (Self::IsSupportedBy, Self::IsSupportedBy) => Self::IsSupportedBy,
-            _ => Self::Related,
-        }
-    }
-
-    /// Rank for choosing between alternative paths: tighter relationships first.
-    fn rank(self) -> u8 {
-        match self {
-            Self::Equal => 4,
-            Self::SubsetOf | Self::SupersetOf => 3,
-            Self::IntersectsWith => 2,
-            Self::Supports | Self::IsSupportedBy => 1,
-            Self::Related => 0,
-        }
-    }
+    /// The graph revision the derived graph reflects after this refresh.
+    pub revision: u64,
 }
 
 #[derive(Clone)]
@@ -128,7 +47,7 @@ struct Edge {
     mapping: String,
     from: String,
     to: String,
-    rel: Rel,
+    rel: Relationship,
     strength: Option<i64>,
     confidence: Option<f64>,
     evidence: u8,
@@ -137,7 +56,7 @@ struct Edge {
 }
 
 fn evidence_rank(iri: Option<&str>) -> u8 {
-    match iri.and_then(|i| i.strip_prefix(names::CW)) {
+    match iri.and_then(names::cw_local) {
         Some("V1") => 2,
         Some("V2") => 1,
         _ => 0,
@@ -153,7 +72,35 @@ fn evidence_iri(rank: u8) -> NamedNode {
 }
 
 /// Recomputes the derived graph. Blocking.
+///
+/// The derived content is computed from reads taken outside the write transaction, so it is
+/// written only if the graph is still at the revision those reads saw ([`Graph::write_at`]);
+/// otherwise it is computed again. Two overlapping refreshes therefore cannot leave the older
+/// one's result behind.
 pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
+    let mut attempt = 0;
+    loop {
+        let read_at = graph.revision();
+        let (mut report, write) = compute(graph)?;
+        if !report.changed {
+            report.revision = read_at;
+            return Ok(report);
+        }
+        match graph.write_at(read_at, write) {
+            Ok(revision) => {
+                report.revision = revision;
+                return Ok(report);
+            }
+            Err(GraphError::Moved { .. }) if attempt + 1 < ATTEMPTS => attempt += 1,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+type Write = Box<dyn FnOnce(&mut oxigraph::store::Transaction<'_>) -> Result<(), GraphError>>;
+
+/// The derived graph for the current state, and the write that stores it when it differs.
+fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
     let rows = graph.select("derive: direct mappings", DIRECT_MAPPINGS, [])?;
     let text = |row: &oxigraph::sparql::QuerySolution, var: &str| match row.get(var) {
         Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
@@ -164,15 +111,18 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
     let mut edges = Vec::new();
     let mut skos = Vec::new();
     for row in &rows {
-        let (Some(mapping), Some(from), Some(to), Some(rel)) = (
+        // Only relationships with a SKOS match chain (not notRelated, not contrary).
+        let (Some(mapping), Some(from), Some(to), Some((rel, skos_match))) = (
             text(row, "mapping"),
             text(row, "subject"),
             text(row, "object"),
-            text(row, "relationship").and_then(|r| Rel::from_iri(&r)),
+            text(row, "relationship")
+                .and_then(|r| Relationship::from_iri(&r))
+                .and_then(|r| Some((r, r.skos_match()?))),
         ) else {
             continue;
         };
-        skos.push((from.clone(), rel.skos_match(), to.clone()));
+        skos.push((from.clone(), skos_match, to.clone()));
         for (node, var) in [(&from, "subjectInstrument"), (&to, "objectInstrument")] {
             if let Some(instrument) = text(row, var) {
                 instrument_of.insert(node.clone(), instrument);
@@ -222,7 +172,7 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
         .collect();
 
     // Best two-hop chain per ordered pair (A, C), A < C by IRI so each pair is derived once.
-    let mut best: BTreeMap<(String, String), (Rel, Edge, Edge)> = BTreeMap::new();
+    let mut best: BTreeMap<(String, String), (Relationship, Edge, Edge)> = BTreeMap::new();
     for (middle, legs) in &outgoing {
         for first in legs {
             // first goes middle → X; read it as X → middle.
@@ -243,7 +193,7 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
                 }
                 let rel = a_to_middle.compose(second.rel);
                 let key = (a.clone(), c.clone());
-                let score = |rel: Rel, x: &Edge, y: &Edge| {
+                let score = |rel: Relationship, x: &Edge, y: &Edge| {
                     (
                         rel.rank(),
                         x.evidence.min(y.evidence),
@@ -263,11 +213,7 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
     let mut triples: HashSet<Triple> = HashSet::new();
     let node = |iri: &str| NamedNode::new_unchecked(iri);
     for (from, predicate, to) in &skos {
-        triples.insert(Triple::new(
-            node(from),
-            node(&format!("{SKOS}{predicate}")),
-            node(to),
-        ));
+        triples.insert(Triple::new(node(from), names::skos(predicate), node(to)));
     }
     for ((a, c), (rel, first, second)) in &best {
         let id = {
@@ -303,12 +249,12 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
         );
         add(names::cw("hops"), Literal::from(2_i64).into(), &mut triples);
         add(
-            node(PROV_DERIVED),
+            names::prov("wasDerivedFrom"),
             node(&first.mapping).into(),
             &mut triples,
         );
         add(
-            node(PROV_DERIVED),
+            names::prov("wasDerivedFrom"),
             node(&second.mapping).into(),
             &mut triples,
         );
@@ -339,11 +285,9 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
                 &mut triples,
             );
         }
-        triples.insert(Triple::new(
-            node(a),
-            node(&format!("{SKOS}{}", rel.skos_match())),
-            node(c),
-        ));
+        if let Some(skos_match) = rel.skos_match() {
+            triples.insert(Triple::new(node(a), names::skos(skos_match), node(c)));
+        }
     }
 
     // The schema closure: the stored statements' entailed types and super-properties, and
@@ -388,22 +332,58 @@ pub fn refresh(graph: &Graph) -> Result<DeriveReport, GraphError> {
     let digest = super::seeds::hex(&Sha256::digest(lines.join("\n").as_bytes()));
     let changed =
         super::seeds::known_hashes(graph)?.get(names::DERIVED_GRAPH.as_str()) != Some(&digest);
-    if changed {
-        graph.write(|t| {
-            t.clear_graph(names::DERIVED_GRAPH)?;
-            for triple in &triples {
-                t.insert(triple.as_ref().in_graph(names::DERIVED_GRAPH));
-            }
-            super::seeds::set_hash(t, names::DERIVED_GRAPH, Some(&digest));
-            Ok::<_, GraphError>(())
-        })?;
-    }
-    Ok(DeriveReport {
+    let report = DeriveReport {
         direct_mappings,
         derived_mappings: best.len(),
         triples: triples.len(),
         changed,
-    })
+        revision: 0,
+    };
+    let write: Write = Box::new(move |t| {
+        t.clear_graph(names::DERIVED_GRAPH)?;
+        for triple in &triples {
+            t.insert(triple.as_ref().in_graph(names::DERIVED_GRAPH));
+        }
+        super::seeds::set_hash(t, names::DERIVED_GRAPH, Some(&digest));
+        Ok(())
+    });
+    Ok((report, write))
+}
+
+/// The derived graph as a consumer of the change feed.
+///
+/// Its revision is kept in memory only: the derived graph is a function of the curated graphs,
+/// and recording the revision in the store would itself be a write (a new revision). A process
+/// therefore recomputes it once at start, and again after every write; the refresh writes only
+/// when the content changed.
+#[derive(Default)]
+pub struct Derived {
+    revision: AtomicU64,
+}
+
+impl Consumer for Derived {
+    fn name(&self) -> &'static str {
+        "derived"
+    }
+
+    fn revision(&self) -> u64 {
+        self.revision.load(Ordering::SeqCst)
+    }
+
+    fn catch_up(&self, graph: &Graph) -> Result<u64, ConsumerError> {
+        if self.revision() == graph.revision() && graph.revision() != 0 {
+            return Ok(self.revision());
+        }
+        let report = refresh(graph)?;
+        tracing::debug!(
+            revision = report.revision,
+            derived = report.derived_mappings,
+            changed = report.changed,
+            "derived graph refreshed"
+        );
+        self.revision.store(report.revision, Ordering::SeqCst);
+        Ok(report.revision)
+    }
 }
 
 /// A transitive `rdfs:subClassOf` or `rdfs:subPropertyOf` relation: every term's ancestors.
@@ -476,17 +456,6 @@ fn short(iri: &str) -> String {
 mod tests {
     use super::*;
     use oxigraph::model::Quad;
-
-    #[test]
-    fn weakest_link_composition() {
-        assert_eq!(Rel::Equal.compose(Rel::Equal), Rel::Equal);
-        assert_eq!(Rel::Equal.compose(Rel::SubsetOf), Rel::SubsetOf);
-        assert_eq!(Rel::SubsetOf.compose(Rel::SubsetOf), Rel::SubsetOf);
-        assert_eq!(Rel::SupersetOf.compose(Rel::SubsetOf), Rel::IntersectsWith);
-        assert_eq!(Rel::SubsetOf.compose(Rel::SupersetOf), Rel::Related);
-        assert_eq!(Rel::IntersectsWith.compose(Rel::Equal), Rel::IntersectsWith);
-        assert_eq!(Rel::Related.compose(Rel::Equal), Rel::Related);
-    }
 
     fn load(graph: &Graph, name: &str, ttl: &str) {
         let quads: Vec<Quad> =

@@ -2,38 +2,71 @@
 //! The on-disk store (`Graph::open`) needs the `rocksdb` feature (on by default); in-memory
 //! graphs ([`Graph::in_memory`]) do not.
 //!
-//! Every write goes through [`Graph::write`], which runs in one transaction and bumps the graph
-//! *revision* in the same transaction. Derived stores (the search index) record the revision they
-//! reflect and watch [`Graph::subscribe`] to catch up, so a crash between the graph commit and
-//! the index commit heals on the next start.
+//! Every write goes through [`Graph::write`], one writer at a time, in one transaction that bumps
+//! the graph *revision*. The stores derived from the graph (the derived graph of [`derive`], the
+//! search index, the schedules, the alert outbox) are consumers of its change feed ([`feed`]):
+//! each records the revision it reflects and catches up by itself, so a crash between the graph
+//! commit and a consumer's heals on the next start.
 
+pub mod cache;
 pub mod codes;
 pub mod derive;
+pub mod feed;
 pub mod names;
+pub mod relationship;
 mod seeds;
 
 pub use seeds::{SeedReport, load_file, load_seed_dirs};
 
-use oxigraph::model::{GraphNameRef, Literal, NamedNodeRef, QuadRef, Term};
-use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator, Variable};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{
+    GraphNameRef, Literal, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term, TermRef,
+};
+use oxigraph::sparql::{
+    BoundPreparedSparqlQuery, PreparedSparqlQuery, QueryEvaluationError, QueryResults,
+    QuerySolution, SparqlEvaluator, SparqlSyntaxError, Variable,
+};
 use oxigraph::store::{StorageError, Store, Transaction};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     #[error(
-        "the graph store at {path} is locked by another process (is `crosswalk serve` running? use its HTTP API instead): {source}"
+        "the graph store at {path} is locked by another process (is `crosswalk serve` running? use its HTTP API instead)"
     )]
-    Locked { path: String, source: StorageError },
+    Locked { path: String },
     #[error("graph storage error: {0}")]
     Storage(#[from] StorageError),
-    #[error("invalid SPARQL in {context}: {message}")]
-    Syntax { context: String, message: String },
-    #[error("SPARQL evaluation failed in {context}: {message}")]
-    Evaluation { context: String, message: String },
-    #[error("cannot parse {file}: {message}")]
-    Parse { file: String, message: String },
+    #[error("invalid SPARQL in {context}: {source}")]
+    Syntax {
+        context: String,
+        #[source]
+        source: SparqlSyntaxError,
+    },
+    #[error("SPARQL evaluation failed in {context}: {source}")]
+    Evaluation {
+        context: String,
+        #[source]
+        source: QueryEvaluationError,
+    },
+    #[error("{context}: expected a SELECT query")]
+    NotSelect { context: String },
+    /// [`Graph::write_at`] found that another write committed since the caller read.
+    #[error("the graph moved from revision {expected} to {found} while this write was prepared")]
+    Moved { expected: u64, found: u64 },
+    #[error("cannot parse {file}: {source}")]
+    Parse {
+        file: String,
+        #[source]
+        source: oxigraph::io::RdfSyntaxError,
+    },
+    #[error("cannot write the dump: {0}")]
+    Dump(#[from] oxigraph::store::SerializerError),
+    #[error(
+        "cannot load {file}: unknown RDF file extension (use .ttl, .nt, .nq, .trig, .rdf, .jsonld)"
+    )]
+    UnknownFormat { file: String },
     #[error("cannot read {file}: {source}")]
     Io {
         file: String,
@@ -42,31 +75,51 @@ pub enum GraphError {
 }
 
 /// A cheap-to-clone handle on the store.
+///
+/// The store itself never leaves this type: reads go through [`Graph::select`],
+/// [`Graph::quads_for_pattern`], [`Graph::bind`] (SPARQL evaluation) and [`Graph::dump`], and
+/// every write through [`Graph::write`], one at a time. Oxigraph's transactions are snapshot
+/// reads plus a write batch committed without conflict detection, so two overlapping writers
+/// would both commit revision R+1 and the later one would silently undo what the earlier one
+/// read-modified-wrote; the writer lock makes that impossible.
 #[derive(Clone)]
 pub struct Graph {
     store: Store,
     revision: Arc<watch::Sender<u64>>,
+    writer: Arc<Mutex<()>>,
+    /// Held for the process's lifetime: our own advisory lock on the store directory, so a
+    /// second process is told plainly that the store is in use (RocksDB's own lock error is an
+    /// untyped I/O error).
+    _lock: Option<Arc<std::fs::File>>,
 }
 
 impl Graph {
     /// Opens (creating if needed) the RocksDB store in `dir`. Only one process may hold it.
     #[cfg(feature = "rocksdb")]
     pub fn open(dir: &std::path::Path) -> Result<Self, GraphError> {
-        std::fs::create_dir_all(dir).map_err(|source| GraphError::Io {
+        let io = |source| GraphError::Io {
             file: dir.display().to_string(),
             source,
-        })?;
-        let store = Store::open(dir).map_err(|source| {
-            if source.to_string().to_lowercase().contains("lock") {
-                GraphError::Locked {
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("crosswalk.lock"))
+            .map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(GraphError::Locked {
                     path: dir.display().to_string(),
-                    source,
-                }
-            } else {
-                GraphError::Storage(source)
+                });
             }
-        })?;
-        Self::from_store(store)
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let mut graph = Self::from_store(Store::open(dir)?)?;
+        graph._lock = Some(Arc::new(lock));
+        Ok(graph)
     }
 
     /// An in-memory graph, for tools and tests that need no persistence.
@@ -79,11 +132,9 @@ impl Graph {
         Ok(Self {
             store,
             revision: Arc::new(watch::Sender::new(revision)),
+            writer: Arc::new(Mutex::new(())),
+            _lock: None,
         })
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// Moves buffered writes from RocksDB's memtable into sorted tables, compacting them when
@@ -109,18 +160,50 @@ impl Graph {
         self.revision.subscribe()
     }
 
-    /// Runs `f` in one transaction and bumps the revision in it. Returns the new revision.
-    /// Blocking: call from a blocking thread in async code.
-    pub fn write<E>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<(), E>) -> Result<u64, E>
-    where
-        E: From<StorageError>,
-    {
-        let mut transaction = self.store.start_transaction()?;
+    /// Runs `f` in one transaction and bumps the revision in it; returns the new revision.
+    /// Writers run one at a time, so `f` may read the committed state (a registry check, say)
+    /// knowing nobody writes until it commits. Blocking: call from a blocking thread.
+    pub fn write<E: From<GraphError>>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        self.write_checked(None, f)
+    }
+
+    /// Like [`Graph::write`], but only if no other write committed after revision `expected`
+    /// (which the caller read its inputs at); otherwise [`GraphError::Moved`] and nothing is
+    /// written. For writers that compute from reads taken outside the transaction.
+    pub fn write_at<E: From<GraphError>>(
+        &self,
+        expected: u64,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        self.write_checked(Some(expected), f)
+    }
+
+    fn write_checked<E: From<GraphError>>(
+        &self,
+        expected: Option<u64>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let storage = |e: StorageError| E::from(GraphError::Storage(e));
+        // A writer that panicked left no transaction behind (it is dropped uncommitted), so
+        // the lock's poison carries no broken state.
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut transaction = self.store.start_transaction().map_err(storage)?;
+        let current = read_revision_in(&transaction).map_err(storage)?;
+        if let Some(expected) = expected.filter(|&e| e != current) {
+            return Err(E::from(GraphError::Moved {
+                expected,
+                found: current,
+            }));
+        }
         f(&mut transaction)?;
         // An update may have dropped the meta graph (`DROP ALL`): the counter never goes back.
-        let next = read_revision_in(&transaction)?.max(self.revision()) + 1;
+        let next = read_revision_in(&transaction).map_err(storage)?.max(current) + 1;
         set_revision(&mut transaction, next);
-        transaction.commit()?;
+        transaction.commit().map_err(storage)?;
+        // Inside the lock, so subscribers see revisions in commit order.
         self.revision.send_replace(next);
         Ok(next)
     }
@@ -140,6 +223,60 @@ impl Graph {
         })
     }
 
+    /// Binds a prepared SPARQL query to the store's current state (a read snapshot).
+    pub fn bind(&self, query: PreparedSparqlQuery) -> BoundPreparedSparqlQuery<'static> {
+        query.on_store(&self.store)
+    }
+
+    /// Quads matching a pattern, read from the committed state.
+    pub fn quads_for_pattern(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> impl Iterator<Item = Result<Quad, StorageError>> + 'static {
+        self.store
+            .quads_for_pattern(subject, predicate, object, graph_name)
+    }
+
+    /// Whether any quad matches the pattern.
+    pub fn contains_pattern(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> Result<bool, GraphError> {
+        Ok(self
+            .quads_for_pattern(subject, predicate, object, graph_name)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// Writes every named graph (`NQuads` or `TriG`) to `out` and returns it.
+    pub fn dump<W: std::io::Write>(&self, format: RdfFormat, out: W) -> Result<W, GraphError> {
+        Ok(self.store.dump_to_writer(format, out)?)
+    }
+
+    /// When the current revision was committed (RFC 3339, UTC), if the store records it.
+    pub fn revision_time(&self) -> Result<Option<String>, GraphError> {
+        let quad = self
+            .quads_for_pattern(
+                Some(names::META_GRAPH.into()),
+                Some(names::REVISION_TIME),
+                None,
+                Some(names::META_GRAPH.into()),
+            )
+            .next()
+            .transpose()?;
+        Ok(quad.and_then(|q| match q.object {
+            Term::Literal(l) => Some(l.value().to_owned()),
+            _ => None,
+        }))
+    }
+
     /// Runs a SELECT over the union of all named graphs, binding `bindings` as typed terms.
     /// For internal queries (from `queries/`), not for user input.
     pub fn select(
@@ -148,29 +285,27 @@ impl Graph {
         query: &str,
         bindings: impl IntoIterator<Item = (Variable, Term)>,
     ) -> Result<Vec<QuerySolution>, GraphError> {
-        let mut prepared =
-            SparqlEvaluator::new()
-                .parse_query(query)
-                .map_err(|e| GraphError::Syntax {
-                    context: context.into(),
-                    message: e.to_string(),
-                })?;
+        let mut prepared = SparqlEvaluator::new()
+            .parse_query(query)
+            .map_err(|source| GraphError::Syntax {
+                context: context.into(),
+                source,
+            })?;
         prepared.dataset_mut().set_default_graph_as_union();
-        let mut bound = prepared.on_store(&self.store);
+        let mut bound = self.bind(prepared);
         for (variable, term) in bindings {
             bound = bound.substitute_variable(variable, term);
         }
-        let evaluation = |e: oxigraph::sparql::QueryEvaluationError| GraphError::Evaluation {
+        let evaluation = |source| GraphError::Evaluation {
             context: context.into(),
-            message: e.to_string(),
+            source,
         };
         match bound.execute().map_err(evaluation)? {
             QueryResults::Solutions(solutions) => {
                 solutions.collect::<Result<Vec<_>, _>>().map_err(evaluation)
             }
-            _ => Err(GraphError::Evaluation {
+            _ => Err(GraphError::NotSelect {
                 context: context.into(),
-                message: "expected a SELECT query".into(),
             }),
         }
     }
@@ -255,23 +390,6 @@ fn replace_meta(t: &mut Transaction<'_>, predicate: NamedNodeRef<'_>, value: &Li
     ));
 }
 
-/// When the current revision was committed (RFC 3339, UTC), if the store records it.
-pub fn revision_time(graph: &Graph) -> Result<Option<String>, StorageError> {
-    Ok(graph
-        .store
-        .quads_for_pattern(
-            Some(names::META_GRAPH.into()),
-            Some(names::REVISION_TIME),
-            None,
-            Some(names::META_GRAPH.into()),
-        )
-        .next()
-        .transpose()?
-        .and_then(|q| match q.object {
-            Term::Literal(l) => Some(l.value().to_owned()),
-            _ => None,
-        }))
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
-//! IRIs the code itself relies on: named graphs and the few ontology terms used from Rust.
-//! Everything else stays in `ontology/`, `queries/` and `seeds/`.
+//! IRIs the code itself relies on: named graphs, the namespaces of the vocabularies it writes,
+//! and the few ontology terms used from Rust. This is the only place they are spelled; everything
+//! else stays in `ontology/`, `queries/` and `seeds/`.
 
 use oxigraph::model::{NamedNode, NamedNodeRef};
 
@@ -9,6 +10,19 @@ pub const CW: &str = "https://w3id.org/crosswalk/ontology#";
 pub const ID: &str = "https://w3id.org/crosswalk/id/";
 /// Base of named-graph IRIs.
 pub const GRAPH: &str = "https://w3id.org/crosswalk/graph/";
+
+/// W3C PROV-O (fetch activities, snapshots, derivation).
+pub const PROV: &str = "http://www.w3.org/ns/prov#";
+/// Dublin Core terms (titles, identifiers, languages).
+pub const DCTERMS: &str = "http://purl.org/dc/terms/";
+/// DCAT (sources as distributions).
+pub const DCAT: &str = "http://www.w3.org/ns/dcat#";
+/// SKOS (themes, materialised mapping matches).
+pub const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+/// European Legislation Identifier ontology (instruments and their parts).
+pub const ELI: &str = "http://data.europa.eu/eli/ontology#";
+/// SPARQL 1.1 Service Description.
+pub const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
 
 /// Bookkeeping: graph revision and the content hash of every loaded seed file.
 pub const META_GRAPH: NamedNodeRef<'_> =
@@ -60,4 +74,29 @@ pub fn source_graph(source_slug: &str) -> NamedNode {
 
 pub fn cw(local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{CW}{local}"))
+}
+
+pub fn prov(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{PROV}{local}"))
+}
+
+pub fn dcterms(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{DCTERMS}{local}"))
+}
+
+pub fn dcat(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{DCAT}{local}"))
+}
+
+pub fn skos(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{SKOS}{local}"))
+}
+
+pub fn eli(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ELI}{local}"))
+}
+
+/// The local name of `iri` in the Crosswalk ontology (`cw:must` → `must`), if it is one.
+pub fn cw_local(iri: &str) -> Option<&str> {
+    iri.strip_prefix(CW)
 }

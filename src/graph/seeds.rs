@@ -120,9 +120,8 @@ pub fn load_file(graph: &Graph, path: &Path) -> Result<usize, GraphError> {
     let format = path
         .extension()
         .and_then(|ext| RdfFormat::from_extension(&ext.to_string_lossy()))
-        .ok_or_else(|| GraphError::Parse {
+        .ok_or_else(|| GraphError::UnknownFormat {
             file: display.clone(),
-            message: "unknown RDF file extension (use .ttl, .nt, .nq, .trig, .rdf, .jsonld)".into(),
         })?;
     let bytes = std::fs::read(path).map_err(|source| GraphError::Io {
         file: display.clone(),
@@ -134,9 +133,9 @@ pub fn load_file(graph: &Graph, path: &Path) -> Result<usize, GraphError> {
         .with_default_graph(target.clone())
         .for_slice(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| GraphError::Parse {
+        .map_err(|source| GraphError::Parse {
             file: display,
-            message: e.to_string(),
+            source,
         })?;
     graph.write(|t| {
         t.clear_graph(target.as_ref())?;
@@ -184,7 +183,7 @@ fn turtle_files(dir: &Path) -> Result<Vec<PathBuf>, GraphError> {
 /// Content hashes recorded in the meta graph, by graph IRI.
 pub(super) fn known_hashes(graph: &Graph) -> Result<BTreeMap<String, String>, GraphError> {
     let mut hashes = BTreeMap::new();
-    for quad in graph.store().quads_for_pattern(
+    for quad in graph.quads_for_pattern(
         None,
         Some(names::SHA256),
         None,

@@ -19,7 +19,8 @@ pub mod sssom;
 
 use crate::graph::codes::Codes;
 use crate::graph::{Graph, GraphError, names};
-use crate::mapping::{Method, Rationale, Relationship};
+use crate::graph::relationship::Relationship;
+use crate::mapping::{Method, Rationale};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
 use serde::Serialize;

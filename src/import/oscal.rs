@@ -15,7 +15,8 @@ use crate::export::oscal::Outline;
 use crate::graph::Graph;
 use crate::graph::codes::Codes;
 use crate::graph::names;
-use crate::mapping::{Framework, Method, Rationale, Relationship};
+use crate::graph::relationship::Relationship;
+use crate::mapping::{Framework, Method, Rationale};
 use serde_json::Value;
 use std::collections::HashMap;
 

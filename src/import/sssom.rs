@@ -12,7 +12,8 @@ use super::{ImportError, MAX_BYTES, MAX_FIELD, MAX_ROWS, Rejection, Row};
 use crate::export::sssom::standard_prefixes;
 use crate::graph::codes::Codes;
 use crate::graph::names;
-use crate::mapping::{Method, Rationale, Relationship};
+use crate::graph::relationship::Relationship;
+use crate::mapping::{Method, Rationale};
 use std::collections::{BTreeMap, HashMap};
 use yaml_rust2::{Yaml, YamlLoader};
 

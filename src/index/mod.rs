@@ -6,24 +6,26 @@
 //! * Consistency: each commit's payload records the graph revision it reflects and the
 //!   [`schema::SCHEMA_VERSION`]. [`SearchIndex::open`] rebuilds when either differs (so a crash
 //!   between a graph commit and the index commit heals on restart); [`SearchIndex::sync`] rebuilds
-//!   when the graph moved on; [`SearchIndex::watch`] runs `sync` after every graph write. The
+//!   when the graph moved on; as a consumer of the graph's change feed it syncs after every
+//!   write. The
 //!   corpus is small (a few thousand documents), so every change rebuilds the whole index: simple
 //!   and always exact (about 3 s for the shipped seeds in a debug build, mostly SPARQL reads).
 //! * Queries ([`query`]): BM25, syntax, typo tolerance, theme expansion, facets, snippets.
 //! * The SPARQL bridge ([`service`]): `SERVICE cw:search { … }`.
 
 mod analysis;
-pub mod document;
+pub(crate) mod document;
 mod facets;
 mod indexer;
 pub mod query;
-pub mod schema;
-pub mod service;
+pub(crate) mod schema;
+pub(crate) mod service;
 mod syntax;
 
 pub use document::{SearchDocument, Text};
 pub use query::{Expansion, Hit, SearchRequest, SearchResponse, Sort};
 
+use crate::graph::feed::{Consumer, ConsumerError};
 use crate::graph::{Graph, GraphError};
 use query::ThemeLabel;
 use schema::{Fields, SCHEMA_VERSION};
@@ -91,29 +93,25 @@ impl SearchIndex {
     /// Opens (or creates) the index in `dir` and brings it up to the graph's revision,
     /// rebuilding if it was written for another revision or schema version.
     pub fn open(dir: &Path, graph: &Graph) -> Result<Self, IndexError> {
-        let (this, payload) = Self::open_dir(dir, 1, WRITER_BYTES)?;
-        match payload {
-            Some(p) if p.revision == graph.revision() => {
-                this.inner.revision.store(p.revision, Ordering::SeqCst);
-                this.set_labels(indexer::theme_labels(graph)?);
-                tracing::info!(revision = p.revision, "search index up to date");
-            }
-            previous => {
-                let revision = this.reindex(graph)?;
-                tracing::info!(
-                    from = previous.map(|p| p.revision),
-                    to = revision,
-                    "search index rebuilt to the graph revision"
-                );
-            }
-        }
+        let this = Self::open_behind(dir, graph)?;
+        this.sync(graph)?;
         Ok(this)
     }
 
-    /// Deletes any index in `dir` and builds a new one from the graph (`crosswalk reindex`).
-    pub fn recreate(dir: &Path, graph: &Graph) -> Result<Self, IndexError> {
-        remove_index(dir)?;
-        Self::open(dir, graph)
+    /// Opens (or creates) the index in `dir` as it is on disk, for the change feed to bring up
+    /// to date (after the derived graph, which the index reads). Searchable at once when it was
+    /// written for the graph's revision; otherwise it reports the revision it was written for
+    /// (0 for a new index or another schema) and answers from that until it has caught up.
+    pub fn open_behind(dir: &Path, graph: &Graph) -> Result<Self, IndexError> {
+        let (this, payload) = Self::open_dir(dir, 1, WRITER_BYTES)?;
+        if let Some(p) = payload {
+            this.inner.revision.store(p.revision, Ordering::SeqCst);
+            if p.revision == graph.revision() {
+                this.set_labels(indexer::theme_labels(graph)?);
+                tracing::info!(revision = p.revision, "search index up to date");
+            }
+        }
+        Ok(this)
     }
 
     /// Creates an index in `dir` (replacing any there) from documents not read from a graph,
@@ -244,7 +242,14 @@ impl SearchIndex {
         if self.revision() == graph.revision() {
             return Ok(self.revision());
         }
-        self.rebuild(&mut writer, graph)
+        let from = self.revision();
+        let revision = self.rebuild(&mut writer, graph)?;
+        tracing::info!(
+            from,
+            to = revision,
+            "search index rebuilt to the graph revision"
+        );
+        Ok(revision)
     }
 
     /// Reads every document from the graph and commits them as the whole index.
@@ -319,22 +324,20 @@ impl SearchIndex {
             request,
         )
     }
+}
 
-    /// Keeps the index in step with the graph: after every committed write, `sync`. Needs a
-    /// Tokio runtime; ends when the graph is dropped.
-    pub fn watch(&self, graph: Graph) -> tokio::task::JoinHandle<()> {
-        let this = self.clone();
-        let mut changes = graph.subscribe();
-        tokio::spawn(async move {
-            while changes.changed().await.is_ok() {
-                let (index, graph) = (this.clone(), graph.clone());
-                match tokio::task::spawn_blocking(move || index.sync(&graph)).await {
-                    Ok(Ok(revision)) => tracing::debug!(revision, "search index synced"),
-                    Ok(Err(error)) => tracing::error!(%error, "search index sync failed"),
-                    Err(error) => tracing::error!(%error, "search index sync panicked"),
-                }
-            }
-        })
+/// The index as a consumer of the graph's change feed.
+impl Consumer for SearchIndex {
+    fn name(&self) -> &'static str {
+        "index"
+    }
+
+    fn revision(&self) -> u64 {
+        SearchIndex::revision(self)
+    }
+
+    fn catch_up(&self, graph: &Graph) -> Result<u64, ConsumerError> {
+        Ok(self.sync(graph)?)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Cross-framework mappings as records, for the exchange formats: the framework a mapping set is
-//! between ([`Framework`]), the mapping set between two frameworks read from the graph and
-//! oriented from the first to the second ([`MappingSet::read`]), and the relationship, method
-//! and justification vocabularies in Crosswalk, OSCAL and SSSOM terms ([`vocab`]).
+//! between ([`Framework`]), every mapping of the graph read at once and grouped by the pair of
+//! instruments it joins ([`Mappings`]), the set between two frameworks oriented from the first
+//! to the second ([`Mappings::set`], [`MappingSet::read`]), and the rationale and method
+//! vocabularies in Crosswalk, OSCAL and SSSOM terms ([`vocab`]; the relationship vocabulary is
+//! [`crate::graph::relationship`]).
 //!
 //! Frameworks are named by the short codes the saved queries take (`us-nist-ai-rmf`); an unknown
 //! code is an error naming the closest known ones.
@@ -13,7 +15,8 @@ use crate::graph::{Graph, GraphError, names};
 use oxigraph::model::{NamedNode, Term, Variable};
 use oxigraph::sparql::QuerySolution;
 use std::collections::BTreeMap;
-pub use vocab::{Method, Rationale, Relationship};
+use crate::graph::relationship::Relationship;
+pub use vocab::{Method, Rationale};
 
 const FRAMEWORK: &str = include_str!("../../queries/export/framework.rq");
 const MAPPINGS: &str = include_str!("../../queries/export/mappings.rq");
@@ -147,28 +150,32 @@ pub struct MappingSet {
 
 impl MappingSet {
     /// Reads the mappings between `from` and `to` (both directions, oriented `from` → `to`),
-    /// derived ones only when `derived` is set. Blocking.
+    /// derived ones only when `derived` is set. Blocking. To read several sets, read
+    /// [`Mappings`] once and take each from it.
     pub fn read(
         graph: &Graph,
         from: Framework,
         to: Framework,
         derived: bool,
     ) -> Result<Self, MappingError> {
-        let rows = graph.select(
-            "export: mappings",
-            MAPPINGS,
-            [
-                (
-                    Variable::new_unchecked("from"),
-                    NamedNode::new_unchecked(from.iri.clone()).into(),
-                ),
-                (
-                    Variable::new_unchecked("to"),
-                    NamedNode::new_unchecked(to.iri.clone()).into(),
-                ),
-            ],
-        )?;
-        let mut by_iri: BTreeMap<String, MappingRecord> = BTreeMap::new();
+        Ok(Mappings::read(graph)?.set(from, to, derived))
+    }
+}
+
+/// Every mapping of the graph, read with one query and kept by the pair of instruments it joins
+/// as stored (subject's, object's; an endpoint that is a whole instrument is its own). Exporting
+/// many sets takes them all from one read: each set's own query would scan every mapping again.
+#[derive(Debug, Default)]
+pub struct Mappings {
+    by_pair: BTreeMap<(String, String), Vec<MappingRecord>>,
+}
+
+impl Mappings {
+    /// Reads every mapping, curated, imported and derived. Blocking.
+    pub fn read(graph: &Graph) -> Result<Self, MappingError> {
+        let rows = graph.select("export: mappings", MAPPINGS, [])?;
+        // By IRI first: a mapping has one row per combination of its multi-valued properties.
+        let mut by_iri: BTreeMap<String, ((String, String), MappingRecord)> = BTreeMap::new();
         for row in &rows {
             let (Some(iri), Some(subject), Some(object), Some(relationship)) = (
                 text(row, "mapping"),
@@ -178,14 +185,12 @@ impl MappingSet {
             ) else {
                 continue;
             };
-            let is_derived = text(row, "derived").as_deref() == Some("true");
-            if is_derived && !derived {
-                continue;
-            }
-            let record = by_iri.entry(iri.clone()).or_insert_with(|| {
-                let inverted = from.iri != to.iri
-                    && text(row, "subjectInstrument").as_deref() != Some(from.iri.as_str());
-                let mut record = MappingRecord {
+            let (_, record) = by_iri.entry(iri.clone()).or_insert_with(|| {
+                let pair = (
+                    text(row, "subjectInstrument").unwrap_or_else(|| subject.clone()),
+                    text(row, "objectInstrument").unwrap_or_else(|| object.clone()),
+                );
+                let record = MappingRecord {
                     iri,
                     subject,
                     object,
@@ -207,14 +212,11 @@ impl MappingSet {
                     comment: text(row, "comment"),
                     source_ref: text(row, "sourceRef"),
                     correction: text(row, "correction"),
-                    derived: is_derived,
+                    derived: text(row, "derived").as_deref() == Some("true"),
                     path: text(row, "path"),
                     inverted: false,
                 };
-                if inverted {
-                    record.invert();
-                }
-                record
+                (pair, record)
             });
             if let Some(review) = text(row, "review") {
                 let review = local(&review).to_owned();
@@ -234,13 +236,54 @@ impl MappingSet {
                 }
             }
         }
-        let mut mappings: Vec<MappingRecord> = by_iri.into_values().collect();
-        for m in &mut mappings {
-            m.derived_from.sort();
-            m.sources.sort();
-            m.creators.sort();
+        let mut by_pair: BTreeMap<(String, String), Vec<MappingRecord>> = BTreeMap::new();
+        for (pair, mut record) in by_iri.into_values() {
+            record.derived_from.sort();
+            record.sources.sort();
+            record.creators.sort();
+            by_pair.entry(pair).or_default().push(record);
         }
-        Ok(Self { from, to, mappings })
+        Ok(Self { by_pair })
+    }
+
+    /// Every pair of two different instruments with a mapping between them, each once
+    /// (`a < b` by IRI), with whether only derived mappings join them.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .by_pair
+            .keys()
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| if a < b { (a.as_str(), b.as_str()) } else { (b.as_str(), a.as_str()) })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    }
+
+    /// The mappings between `from` and `to`, oriented `from` → `to` (those stored the other
+    /// way read inverted), derived ones only when `derived` is set; in IRI order.
+    pub fn set(&self, from: Framework, to: Framework, derived: bool) -> MappingSet {
+        let wanted = |m: &&MappingRecord| derived || !m.derived;
+        let forward = self.records(&from.iri, &to.iri).filter(wanted).cloned();
+        let mut mappings: Vec<MappingRecord> = if from.iri == to.iri {
+            forward.collect()
+        } else {
+            let backward = self.records(&to.iri, &from.iri).filter(wanted).map(|m| {
+                let mut m = m.clone();
+                m.invert();
+                m
+            });
+            forward.chain(backward).collect()
+        };
+        mappings.sort_by(|a, b| a.iri.cmp(&b.iri));
+        MappingSet { from, to, mappings }
+    }
+
+    fn records(&self, subject: &str, object: &str) -> impl Iterator<Item = &MappingRecord> {
+        self.by_pair
+            .get(&(subject.to_owned(), object.to_owned()))
+            .into_iter()
+            .flatten()
     }
 }
 

@@ -58,11 +58,20 @@ pub async fn run_query(
     Ok(stream::query_response(&state, prepared, format).await)
 }
 
+/// Liveness, the graph revision and the revision each derived store reflects (equal when
+/// everything downstream has caught up).
 pub async fn healthz(State(state): State<AppState>) -> Response {
+    let consumers: serde_json::Map<String, serde_json::Value> = state
+        .feed()
+        .status()
+        .into_iter()
+        .map(|(name, revision)| (name.to_owned(), json!(revision)))
+        .collect();
     Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "graph_revision": state.graph().revision(),
+        "consumers": consumers,
     }))
     .into_response()
 }

@@ -84,3 +84,9 @@ impl From<SavedQueryError> for ApiError {
         Self::new(status, error.to_string())
     }
 }
+
+impl From<crate::graph::GraphError> for ApiError {
+    fn from(error: crate::graph::GraphError) -> Self {
+        Self::internal(error.to_string())
+    }
+}

@@ -130,7 +130,7 @@ pub async fn oscal_catalog(
     let document = blocking(move || {
         let framework = Framework::resolve(&graph, &codes, &framework)?;
         let outline = oscal::Outline::load(&graph, framework)?;
-        Ok(oscal::catalog(&graph, &outline)?)
+        Ok(oscal::catalog(&oscal::Context::new(&graph)?, &outline)?)
     })
     .await?;
     Ok(Json(document).into_response())
@@ -149,12 +149,13 @@ async fn mapping_set(
     };
     let derived = flag(pairs, "derived")?;
     let codes = state.codes().await?;
+    let mappings = state.mappings().await?;
     let graph = state.graph().clone();
     let for_set = codes.clone();
     let set = blocking(move || {
         let from = Framework::resolve(&graph, &for_set, &from)?;
         let to = Framework::resolve(&graph, &for_set, &to)?;
-        Ok(MappingSet::read(&graph, from, to, derived)?)
+        Ok(mappings.set(from, to, derived))
     })
     .await?;
     Ok((set, codes))
@@ -169,7 +170,12 @@ pub async fn oscal_mapping(
     let document = blocking(move || {
         let from = oscal::Outline::load(&graph, set.from.clone())?;
         let to = oscal::Outline::load(&graph, set.to.clone())?;
-        Ok(oscal::mapping(&graph, &set, &from, &to)?)
+        Ok(oscal::mapping(
+            &oscal::Context::new(&graph)?,
+            &set,
+            &from,
+            &to,
+        )?)
     })
     .await?;
     Ok(Json(document).into_response())
@@ -240,7 +246,7 @@ async fn search(
     if !matches!(extension, "csv" | "xlsx") {
         return table_response(&tabular::Table::empty(), "search", extension);
     }
-    let Some(index) = state.search.clone() else {
+    let Some(index) = state.search().cloned() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "the search index is not enabled on this server",
@@ -337,8 +343,9 @@ pub async fn import_mappings(
         Ok(import::import(&graph, &codes, rows, &options)?)
     })
     .await?;
-    if let Some(revision) = report.revision {
-        state.after_graph_change(revision).await;
+    if report.revision.is_some() {
+        // The imported mappings are derived and searchable before the client hears of them.
+        state.settle().await;
     }
     Ok(Json(report).into_response())
 }
@@ -385,23 +392,7 @@ pub async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         // A browser asks for HTML: Turtle is readable.
         _ => oxigraph::io::RdfFormat::Turtle,
     };
-    let revision = state.graph().revision();
-    let cached = state
-        .void
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .filter(|d| d.revision == revision);
-    let description = match cached {
-        Some(description) => description,
-        None => {
-            let graph = state.graph().clone();
-            let description =
-                Arc::new(blocking(move || Ok(export::void::Description::load(&graph)?)).await?);
-            *state.void.lock().unwrap_or_else(|e| e.into_inner()) = Some(description.clone());
-            description
-        }
-    };
+    let description = state.void().await?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

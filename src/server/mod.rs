@@ -7,37 +7,49 @@
 //! | `GET /api/queries`, `GET /api/queries/{name}` | saved queries |
 //! | `GET /api/search` | full-text search with facets (`crate::index`) |
 //! | `GET /healthz`, `GET /metrics` | operations |
-//! | `GET /api/sources` | tracked sources and their last crawl outcome |
-//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token |
-//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token |
-//! | `GET /api/export/…`, `POST /api/import/mappings`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports and imports (`export`) |
+//! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
+//! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry, admin token (`sources`) |
+//! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now, admin token (`crawl`) |
+//! | `GET /api/export/…`, `GET /api/questionnaire.{md,csv,xlsx}`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports (`export`) |
+//! | `POST /api/import/mappings` | mapping import, admin token (`export`) |
 //!
-//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`) and runs the
-//! crawl schedules (`crate::schedule`) on the caller's runtime unless `crawl.schedule` is off.
+//! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`), and runs the
+//! graph's change-feed watcher and the crawl schedules (`crate::schedule`) on the caller's
+//! runtime. Module errors become statuses in `error`.
 
 mod api;
 mod auth;
-pub mod error;
+mod crawl;
+mod error;
 mod export;
 mod metrics;
 mod search;
+mod sources;
 mod sparql;
 mod stream;
+#[cfg(test)]
+mod tests;
 mod threads;
-mod tracking;
 
-pub use metrics::Metrics;
 use threads::Threads;
 
 use crate::config::Config;
 use crate::crawl::Crawler;
+use crate::downstream::Downstream;
+use crate::export::void::Description;
 use crate::graph::Graph;
+use crate::graph::cache::PerRevision;
+use crate::graph::codes::Codes;
+use crate::graph::feed::ChangeFeed;
 use crate::index::SearchIndex;
 use crate::index::service::{SearchService, service_iri};
+use crate::mapping::Mappings;
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::{Engine, Limits};
 use axum::Router;
+use error::ApiError;
 use axum::routing::{delete, get, post};
+use metrics::Metrics;
 use std::sync::{Arc, OnceLock};
 use tower_http::cors::CorsLayer;
 
@@ -65,34 +77,38 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The fields behind [`AppState`].
-#[derive(Clone)]
+/// The fields behind [`AppState`]; handlers in `server::*` read them directly.
 pub struct Shared {
-    pub config: Arc<Config>,
-    pub engine: Engine,
-    pub saved: Arc<SavedQueries>,
-    pub metrics: Arc<Metrics>,
+    config: Arc<Config>,
+    engine: Engine,
+    saved: Arc<SavedQueries>,
+    metrics: Arc<Metrics>,
     /// Bounds concurrent query evaluations (each runs on its own blocking thread).
-    pub query_slots: Arc<tokio::sync::Semaphore>,
-    /// Full-text search; `None` until [`AppState::with_search`].
-    pub search: Option<SearchIndex>,
+    query_slots: Arc<tokio::sync::Semaphore>,
+    /// The graph's change feed and the search index on it.
+    downstream: Downstream,
     /// None when the ops database could not be opened (logged at start; crawl routes answer 503).
-    pub crawler: Option<Arc<Crawler>>,
+    crawler: Option<Arc<Crawler>>,
     /// Set by [`serve`] once the crawl schedules run.
-    pub scheduler: Arc<OnceLock<Arc<crate::schedule::Scheduler>>>,
-    /// Known short codes (instruments, jurisdictions, roles…) at the current graph revision.
-    pub codes: crate::graph::codes::CodesCache,
-    /// The dataset description of the last revision it was asked for.
-    pub void: Arc<std::sync::Mutex<Option<Arc<crate::export::void::Description>>>>,
+    scheduler: OnceLock<Arc<crate::schedule::Scheduler>>,
+    /// What handlers read from the whole graph, kept until the next write: the known short
+    /// codes (instruments, jurisdictions, roles…), every mapping (the exports take each pair
+    /// from it), the dataset description.
+    codes: PerRevision<Codes>,
+    mappings: PerRevision<Mappings>,
+    void: PerRevision<Description>,
 }
 
 impl AppState {
-    pub fn new(config: Config, graph: Graph, saved: SavedQueries) -> Self {
+    /// The state of a server over `downstream`'s graph, with `/api/search` and the
+    /// `SERVICE cw:search` bridge when it has a search index.
+    pub fn new(config: Config, downstream: Downstream, saved: SavedQueries) -> Self {
         let limits = Limits {
             timeout: config.query_timeout(),
             max_rows: config.sparql.max_rows,
             max_query_bytes: config.sparql.max_query_bytes,
         };
+        let graph = downstream.graph().clone();
         let crawler = match Crawler::new(graph.clone(), &config) {
             Ok(crawler) => Some(Arc::new(crawler)),
             Err(error) => {
@@ -100,66 +116,83 @@ impl AppState {
                 None
             }
         };
+        let mut engine = Engine::new(graph, limits);
+        if let Some(index) = downstream.index() {
+            let handler = SearchService::new(index.clone());
+            let iri = service_iri();
+            engine =
+                engine.with_hook(move |evaluator| evaluator.with_service_handler(iri, handler));
+        }
         Self(Arc::new(Shared {
             crawler,
-            scheduler: Arc::new(OnceLock::new()),
-            engine: Engine::new(graph, limits),
+            scheduler: OnceLock::new(),
+            engine,
             query_slots: Arc::new(tokio::sync::Semaphore::new(config.sparql.max_concurrent)),
             saved: Arc::new(saved),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
-            search: None,
-            codes: Default::default(),
-            void: Default::default(),
+            downstream,
+            codes: PerRevision::default(),
+            mappings: PerRevision::default(),
+            void: PerRevision::default(),
         }))
     }
 
-    /// Enables `/api/search` and the `SERVICE cw:search` SPARQL bridge on `index`; [`serve`]
-    /// then keeps the index in step with the graph.
-    pub fn with_search(self, index: SearchIndex) -> Self {
-        let mut shared = Arc::unwrap_or_clone(self.0);
-        let handler = SearchService::new(index.clone());
-        let iri = service_iri();
-        shared.engine = shared
-            .engine
-            .with_hook(move |evaluator| evaluator.with_service_handler(iri, handler));
-        shared.search = Some(index);
-        Self(Arc::new(shared))
-    }
-
-    pub fn graph(&self) -> &Graph {
+    pub(crate) fn graph(&self) -> &Graph {
         self.engine.graph()
     }
 
-    /// The known short codes, read again (off the async threads) after a graph write.
-    pub async fn codes(&self) -> Result<Arc<crate::graph::codes::Codes>, error::ApiError> {
-        let (cache, graph) = (self.codes.clone(), self.graph().clone());
-        tokio::task::spawn_blocking(move || cache.get(&graph))
-            .await
-            .map_err(|e| error::ApiError::internal(format!("task failed: {e}")))?
-            .map_err(|e| error::ApiError::internal(e.to_string()))
+    pub(crate) fn feed(&self) -> &ChangeFeed {
+        self.downstream.feed()
     }
 
-    /// Called after a write through the API is committed, before it is acknowledged, so that
-    /// derived state is consistent with what the client was told.
-    pub async fn after_graph_change(&self, revision: u64) {
-        let graph = self.graph().clone();
-        match tokio::task::spawn_blocking(move || crate::graph::derive::refresh(&graph)).await {
-            Ok(Ok(report)) => {
-                tracing::info!(revision, derived = report.derived_mappings, "graph changed")
-            }
-            Ok(Err(error)) => tracing::error!(%error, "refreshing derived mappings failed"),
-            Err(error) => tracing::error!(%error, "derive task panicked"),
-        }
-        // The search index must reflect the write (and the derived refresh) before the client
-        // hears of it.
-        if let Some(index) = self.search.clone() {
-            let graph = self.graph().clone();
-            match tokio::task::spawn_blocking(move || index.sync(&graph)).await {
-                Ok(Ok(indexed)) => tracing::debug!(revision, indexed, "search index synced"),
-                Ok(Err(error)) => tracing::error!(%error, "search index sync failed"),
-                Err(error) => tracing::error!(%error, "search index task panicked"),
-            }
+    pub(crate) fn search(&self) -> Option<&SearchIndex> {
+        self.downstream.index()
+    }
+
+    pub(crate) fn crawler(&self) -> Option<&Arc<Crawler>> {
+        self.crawler.as_ref()
+    }
+
+    /// The known short codes at the current revision.
+    pub(crate) async fn codes(&self) -> Result<Arc<Codes>, ApiError> {
+        self.at_revision(|s| &s.codes, Codes::load).await
+    }
+
+    /// Every mapping at the current revision.
+    pub(crate) async fn mappings(&self) -> Result<Arc<Mappings>, ApiError> {
+        self.at_revision(|s| &s.mappings, Mappings::read).await
+    }
+
+    /// The dataset description at the current revision.
+    pub(crate) async fn void(&self) -> Result<Arc<Description>, ApiError> {
+        self.at_revision(|s| &s.void, Description::load).await
+    }
+
+    /// A cached value at the current revision, computed again (off the async threads) after a
+    /// write.
+    async fn at_revision<T, E>(
+        &self,
+        cache: fn(&Shared) -> &PerRevision<T>,
+        load: fn(&Graph) -> Result<T, E>,
+    ) -> Result<Arc<T>, ApiError>
+    where
+        T: Send + Sync + 'static,
+        E: 'static,
+        ApiError: From<E>,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || Ok(cache(&state).get(state.graph(), load)?))
+            .await
+            .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
+    }
+
+    /// Brings everything downstream of the graph up to date after a write, before the write is
+    /// acknowledged: what a client was told is done is then searchable and scheduled. A failure
+    /// is logged (the write itself stands; the watcher or the next start retries).
+    pub(crate) async fn settle(&self) {
+        if let Err(error) = self.feed().settle().await {
+            tracing::error!(%error, "bringing derived stores up to date after a write");
         }
     }
 }
@@ -171,14 +204,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries", get(api::list_queries))
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
-        .route(
-            "/api/sources",
-            get(tracking::list_sources).post(tracking::add_source),
-        )
-        .route("/api/sources/{id}", delete(tracking::remove_source))
-        .route("/api/sources/{id}/pause", post(tracking::pause_source))
-        .route("/api/sources/{id}/resume", post(tracking::resume_source))
-        .route("/api/crawl", post(tracking::crawl))
+        .route("/api/sources", get(sources::list).post(sources::add))
+        .route("/api/sources/{id}", delete(sources::remove))
+        .route("/api/sources/{id}/pause", post(sources::pause))
+        .route("/api/sources/{id}/resume", post(sources::resume))
+        .route("/api/crawl", post(crawl::crawl))
         .route(
             "/api/export/oscal/catalog/{framework}",
             get(export::oscal_catalog),
@@ -213,22 +243,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on `listener` until Ctrl-C / SIGTERM.
+/// Serves on `listener` until Ctrl-C / SIGTERM, keeping everything downstream of the graph in
+/// step with it and running the crawl schedules (unless `crawl.schedule` is off).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<(), ServeError> {
-    let _index_watch = state
-        .search
-        .as_ref()
-        .map(|index| AbortOnDrop(index.watch(state.graph().clone())));
+    // Any write (a crawl, an update) reaches the derived stores through this watcher; handlers
+    // that acknowledge writes also settle the feed themselves before answering.
+    let _watch = state.feed().watch();
     start_schedules(&state).await;
-    // This runtime keeps the schedules and the index watcher; requests go to the HTTP threads.
+    // This runtime keeps the schedules and the watcher; requests go to the HTTP threads.
     let count = state.config.http_threads;
-    let threads = Threads::start(router(state), listener, count)?;
+    let threads = Threads::start(router(state.clone()), listener, count)?;
     shutdown_signal().await;
     threads.stop().await;
+    if let Some(scheduler) = state.scheduler.get() {
+        scheduler.shutdown().await;
+    }
     Ok(())
 }
 
-/// Starts the crawl schedules when enabled; a failure is logged, the server still serves.
+/// Starts the crawl schedules when enabled and puts them on the change feed; a failure is
+/// logged, the server still serves.
 async fn start_schedules(state: &AppState) {
     let Some(crawler) = state.crawler.clone() else {
         return;
@@ -237,18 +271,11 @@ async fn start_schedules(state: &AppState) {
         tracing::info!("crawl schedules off (crawl.schedule = false)");
         return;
     }
-    let for_reports = state.clone();
-    let on_report: crate::schedule::OnReport = Arc::new(move |report| {
-        let state = for_reports.clone();
-        Box::pin(async move {
-            if let Some(revision) = report.revision {
-                state.after_graph_change(revision).await;
-            }
-        })
-    });
-    match crate::schedule::Scheduler::start(crawler, on_report).await {
+    match crate::schedule::Scheduler::start(state.graph().clone(), crawler).await {
         Ok(scheduler) => {
-            let _ = state.scheduler.set(Arc::new(scheduler));
+            let scheduler = Arc::new(scheduler);
+            state.downstream.add_schedules(scheduler.clone());
+            let _ = state.scheduler.set(scheduler);
         }
         Err(error) => tracing::error!(%error, "crawl schedules not started"),
     }
@@ -262,15 +289,6 @@ pub async fn bind(config: &Config) -> Result<tokio::net::TcpListener, ServeError
             addr: config.bind,
             source,
         })
-}
-
-/// Stops the index watcher when the server stops.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 async fn shutdown_signal() {

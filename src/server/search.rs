@@ -72,7 +72,7 @@ pub async fn search(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let Some(index) = state.search.clone() else {
+    let Some(index) = state.search().cloned() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "the search index is not enabled on this server",

@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::{AppState, auth, stream};
+use crate::graph::names;
 use crate::sparql::DatasetRequest;
 use crate::sparql::format::{self, OutputFormat, QueryForm};
 use axum::body::Bytes;
@@ -238,14 +239,12 @@ pub async fn update(
         .ok_or_else(|| ApiError::bad_request("missing 'update' parameter"))?;
     let engine = state.engine.clone();
     let dataset = params.dataset;
-    let revision = tokio::task::spawn_blocking(move || engine.update(&text, &dataset))
+    tokio::task::spawn_blocking(move || engine.update(&text, &dataset))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    state.after_graph_change(revision).await;
+    state.settle().await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
 
 /// A SPARQL 1.1 Service Description of this endpoint, in the negotiated RDF format.
 fn service_description(
@@ -266,7 +265,7 @@ fn service_description(
     let endpoint = NamedNode::new(format!("http://{host}/sparql"))
         .unwrap_or_else(|_| NamedNode::new_unchecked("http://localhost/sparql"));
     let service = BlankNode::default();
-    let sd = |local: &str| NamedNode::new_unchecked(format!("{SD}{local}"));
+    let sd = |local: &str| NamedNode::new_unchecked(format!("{}{local}", names::SD));
     let rdf_type = NamedNode::new_unchecked("http://www.w3.org/1999/02/22-rdf-syntax-ns#type");
     let mut triples = vec![
         Triple::new(service.clone(), rdf_type, sd("Service")),
@@ -309,7 +308,7 @@ fn service_description(
         ));
     }
     let mut writer = RdfSerializer::from_format(format)
-        .with_prefix("sd", SD)
+        .with_prefix("sd", names::SD)
         .expect("valid prefix")
         .for_writer(Vec::new());
     for triple in &triples {

@@ -6,7 +6,12 @@
 //! change, so nothing written at run time goes into a seed graph: pausing a seeded source adds a
 //! `cw:enabled false` override in the sources graph, which wins over the seed's value.
 //!
-//! Entry points: [`list`], [`get`], [`add`], [`remove`], [`set_enabled`].
+//! Entry points: [`list`], [`get`], [`add`], [`remove`], [`set_enabled`]; [`Schedule`] is when a
+//! source is crawled.
+
+mod schedule;
+
+pub use schedule::{InvalidSchedule, Schedule};
 
 use crate::graph::names::{self, ID, SOURCES_GRAPH};
 use crate::graph::{Graph, GraphError};
@@ -16,8 +21,6 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 const SOURCES_QUERY: &str = include_str!("../../queries/crawl/sources.rq");
-const DCAT_ACCESS_URL: &str = "http://www.w3.org/ns/dcat#accessURL";
-const DCTERMS: &str = "http://purl.org/dc/terms/";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -35,13 +38,9 @@ pub enum SourceError {
         message: String,
     },
     #[error(transparent)]
+    Schedule(#[from] InvalidSchedule),
+    #[error(transparent)]
     Graph(#[from] GraphError),
-}
-
-impl From<oxigraph::store::StorageError> for SourceError {
-    fn from(e: oxigraph::store::StorageError) -> Self {
-        Self::Graph(GraphError::Storage(e))
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -89,8 +88,9 @@ pub struct Source {
     pub include_selector: Option<String>,
     pub exclude_selector: Option<String>,
     pub language: Option<String>,
-    /// Six-field cron (seconds first).
-    pub schedule: Option<String>,
+    /// When it is crawled; `None` when the stored expression is not a valid schedule (the
+    /// source is then not scheduled; `crosswalk validate` reports it).
+    pub schedule: Option<Schedule>,
     pub enabled: bool,
     /// Added at run time (removable); false for seeded sources.
     pub runtime: bool,
@@ -115,9 +115,6 @@ pub struct NewSource {
     /// Slug; derived from the URL when absent.
     pub id: Option<String>,
 }
-
-/// Default schedule for sources added without one: daily at 04:00 UTC.
-pub const DEFAULT_SCHEDULE: &str = "0 0 4 * * *";
 
 pub fn source_iri(id: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{ID}source/{id}"))
@@ -160,7 +157,14 @@ pub fn list(graph: &Graph) -> Result<Vec<Source>, SourceError> {
             include_selector: text("include"),
             exclude_selector: text("exclude"),
             language: text("language"),
-            schedule: text("schedule"),
+            schedule: match text("schedule") {
+                None => Some(Schedule::default()),
+                Some(expression) => Schedule::parse(&expression)
+                    .inspect_err(|error| {
+                        tracing::warn!(source = %iri, %error, "source not scheduled");
+                    })
+                    .ok(),
+            },
             enabled,
             runtime: flag("runtime").unwrap_or(false),
         });
@@ -183,7 +187,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> SourceError {
 }
 
 /// A slug from the URL: host without `www.` and the path, lower-case, `-`-separated.
-pub fn slug_from_url(url: &Url) -> String {
+fn slug_from_url(url: &Url) -> String {
     let raw = format!(
         "{}{}",
         url.host_str()
@@ -246,11 +250,10 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
             format!("{id:?}: use lower-case letters, digits and '-'"),
         ));
     }
-    let schedule = new
-        .schedule
-        .clone()
-        .unwrap_or_else(|| DEFAULT_SCHEDULE.into());
-    crate::schedule::parse(&schedule).map_err(|e| invalid("schedule", e.to_string()))?;
+    let schedule = match &new.schedule {
+        Some(expression) => Schedule::parse(expression)?,
+        None => Schedule::default(),
+    };
     for (field, selector) in [
         ("include selector", &new.include_selector),
         ("exclude selector", &new.exclude_selector),
@@ -265,16 +268,6 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
         }
         None => None,
     };
-    let existing = list(graph)?;
-    if existing.iter().any(|s| s.id == id) {
-        return Err(SourceError::Duplicate(id));
-    }
-    if let Some(other) = existing.iter().find(|s| s.url == url.as_str()) {
-        return Err(SourceError::DuplicateUrl {
-            url: url.to_string(),
-            id: other.id.clone(),
-        });
-    }
     let format = new
         .format
         .unwrap_or(if url.path().to_ascii_lowercase().ends_with(".pdf") {
@@ -290,7 +283,7 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     let mut put = |s: &NamedNode, p: NamedNode, o: Term| {
         quads.push(Quad::new(s.clone(), p, o, g));
     };
-    let dcterms = |local: &str| NamedNode::new_unchecked(format!("{DCTERMS}{local}"));
+    let dcterms = names::dcterms;
     let plain = |v: &str| Term::Literal(Literal::new_simple_literal(v));
     let instrument = match instrument {
         Some(iri) => iri,
@@ -335,11 +328,7 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     };
     put(&subject, rdf::TYPE.into_owned(), names::cw("Source").into());
     put(&subject, dcterms("title"), plain(&title));
-    put(
-        &subject,
-        NamedNode::new_unchecked(DCAT_ACCESS_URL),
-        url_iri.into(),
-    );
+    put(&subject, names::dcat("accessURL"), url_iri.into());
     put(&subject, names::cw("instrument"), instrument.into());
     put(&subject, names::cw("jurisdiction"), jurisdiction.into());
     put(&subject, names::cw("format"), plain(format.as_str()));
@@ -352,17 +341,29 @@ pub fn add(graph: &Graph, new: NewSource) -> Result<Source, SourceError> {
     if let Some(lang) = &new.language {
         put(&subject, dcterms("language"), plain(lang));
     }
-    put(&subject, names::cw("schedule"), plain(&schedule));
+    put(&subject, names::cw("schedule"), plain(schedule.as_str()));
     put(
         &subject,
         names::cw("enabled"),
         Term::Literal(Literal::new_typed_literal("true", xsd::BOOLEAN)),
     );
+    // The duplicate checks read the registry inside the write: writers run one at a time, so
+    // nothing can register the same id or URL between the check and the commit.
     graph.write(|t| {
+        let existing = list(graph)?;
+        if existing.iter().any(|s| s.id == id) {
+            return Err(SourceError::Duplicate(id.clone()));
+        }
+        if let Some(other) = existing.iter().find(|s| s.url == url.as_str()) {
+            return Err(SourceError::DuplicateUrl {
+                url: url.to_string(),
+                id: other.id.clone(),
+            });
+        }
         for quad in &quads {
             t.insert(quad);
         }
-        Ok::<_, SourceError>(())
+        Ok(())
     })?;
     get(graph, &id)
 }
@@ -394,21 +395,23 @@ pub fn remove(graph: &Graph, id: &str) -> Result<u64, SourceError> {
     }
     let subject = source_iri(id);
     let content = names::source_graph(id);
-    graph.write(|t| {
-        let quads: Vec<Quad> = t
-            .quads_for_pattern(
-                Some(subject.as_ref().into()),
-                None,
-                None,
-                Some(SOURCES_GRAPH.into()),
-            )
-            .collect::<Result<_, _>>()?;
-        for quad in &quads {
-            t.remove(quad);
-        }
-        t.clear_graph(content.as_ref())?;
-        Ok::<_, SourceError>(())
-    })
+    graph
+        .write(|t| {
+            let quads: Vec<Quad> = t
+                .quads_for_pattern(
+                    Some(subject.as_ref().into()),
+                    None,
+                    None,
+                    Some(SOURCES_GRAPH.into()),
+                )
+                .collect::<Result<_, _>>()?;
+            for quad in &quads {
+                t.remove(quad);
+            }
+            t.clear_graph(content.as_ref())?;
+            Ok::<_, GraphError>(())
+        })
+        .map_err(SourceError::from)
 }
 
 /// Pauses (`false`) or resumes (`true`) a source, seeded or not, in the sources graph.
@@ -417,26 +420,28 @@ pub fn set_enabled(graph: &Graph, id: &str, enabled: bool) -> Result<u64, Source
     let subject = source_iri(id);
     let predicate = names::cw("enabled");
     let value = Literal::new_typed_literal(if enabled { "true" } else { "false" }, xsd::BOOLEAN);
-    graph.write(|t| {
-        let old: Vec<Quad> = t
-            .quads_for_pattern(
-                Some(subject.as_ref().into()),
-                Some(predicate.as_ref()),
-                None,
-                Some(SOURCES_GRAPH.into()),
-            )
-            .collect::<Result<_, _>>()?;
-        for quad in &old {
-            t.remove(quad);
-        }
-        t.insert(&Quad::new(
-            subject.clone(),
-            predicate.clone(),
-            value.clone(),
-            SOURCES_GRAPH,
-        ));
-        Ok::<_, SourceError>(())
-    })
+    graph
+        .write(|t| {
+            let old: Vec<Quad> = t
+                .quads_for_pattern(
+                    Some(subject.as_ref().into()),
+                    Some(predicate.as_ref()),
+                    None,
+                    Some(SOURCES_GRAPH.into()),
+                )
+                .collect::<Result<_, _>>()?;
+            for quad in &old {
+                t.remove(quad);
+            }
+            t.insert(&Quad::new(
+                subject.clone(),
+                predicate.clone(),
+                value.clone(),
+                SOURCES_GRAPH,
+            ));
+            Ok::<_, GraphError>(())
+        })
+        .map_err(SourceError::from)
 }
 
 #[cfg(test)]
@@ -492,10 +497,7 @@ mod tests {
                     ..NewSource::default()
                 }
             ),
-            Err(SourceError::Invalid {
-                field: "schedule",
-                ..
-            })
+            Err(SourceError::Schedule(_))
         ));
         set_enabled(&graph, &added.id, false).unwrap();
         assert!(!get(&graph, &added.id).unwrap().enabled);

@@ -12,7 +12,9 @@ pub mod saved;
 pub use crate::graph::{Graph, GraphError};
 pub use format::{OutputFormat, QueryForm};
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Variable};
-use oxigraph::sparql::{CancellationToken, PreparedSparqlQuery, SparqlEvaluator};
+use oxigraph::sparql::{
+    CancellationToken, PreparedSparqlQuery, SparqlEvaluator, UpdateEvaluationError,
+};
 pub use run::{Run, RunSummary};
 use spargebra::SparqlParser;
 use spargebra::algebra::GraphPattern;
@@ -43,8 +45,9 @@ pub const PREFIXES: &[(&str, &str)] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum SparqlError {
+    /// The parser's own message (line, column, what was expected), for the client.
     #[error("{0}")]
-    Syntax(String),
+    Syntax(#[from] spargebra::SparqlSyntaxError),
     #[error("invalid dataset IRI {iri:?}: {message}")]
     Dataset { iri: String, message: String },
     #[error(
@@ -60,9 +63,19 @@ pub enum SparqlError {
     #[error("{0}")]
     ServiceInput(String),
     #[error("query evaluation failed: {0}")]
-    Evaluation(String),
+    Evaluation(#[source] oxigraph::sparql::QueryEvaluationError),
+    #[error("the query's result form does not fit the requested output format")]
+    FormMismatch,
+    /// An update that failed for what it asked (a graph that exists or does not); the store is
+    /// unchanged.
+    #[error("update refused: {0}")]
+    UpdateRefused(#[source] oxigraph::sparql::UpdateEvaluationError),
+    #[error(
+        "LOAD is not available: this endpoint never fetches remote documents; send the triples in an INSERT DATA or load the file with `crosswalk load` (LOAD SILENT is accepted and does nothing)"
+    )]
+    Load,
     #[error("update failed: {0}")]
-    Update(String),
+    Update(#[source] oxigraph::sparql::UpdateEvaluationError),
     #[error("writing results failed: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -80,6 +93,8 @@ impl SparqlError {
                 | Self::TooLarge { .. }
                 | Self::Service(_)
                 | Self::ServiceInput(_)
+                | Self::UpdateRefused(_)
+                | Self::Load
         )
     }
 }
@@ -324,11 +339,8 @@ impl Engine {
         // query with relative IRIs needs it (it fails without one and is parsed again).
         let query = match self.0.parser.clone().parse_query(text) {
             Ok(query) => query,
-            Err(_) if dataset.base_iri.is_some() => self
-                .parser(dataset)?
-                .parse_query(text)
-                .map_err(|e| SparqlError::Syntax(e.to_string()))?,
-            Err(e) => return Err(SparqlError::Syntax(e.to_string())),
+            Err(_) if dataset.base_iri.is_some() => self.parser(dataset)?.parse_query(text)?,
+            Err(e) => return Err(e.into()),
         };
         let form = match &query {
             spargebra::Query::Select { .. } => QueryForm::Select,
@@ -395,8 +407,10 @@ impl Engine {
         );
         let guard = deadline::watch(token, self.0.limits.timeout);
         let timeout = self.0.limits.timeout;
-        let results = query
-            .on_store(self.0.graph.store())
+        let results = self
+            .0
+            .graph
+            .bind(query)
             .execute()
             .map_err(|e| run::evaluation(e, timeout))?;
         Run::start(results, format, out, self.0.limits.max_rows, timeout, guard)
@@ -421,10 +435,15 @@ impl Engine {
     /// every DELETE/INSERT … WHERE, which must then have no USING or WITH of its own.
     pub fn update(&self, text: &str, request: &DatasetRequest) -> Result<u64, SparqlError> {
         self.check_size(text)?;
-        let mut update = self
-            .parser(request)?
-            .parse_update(text)
-            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        let mut update = self.parser(request)?.parse_update(text)?;
+        // Refused before anything runs: with no HTTP client, oxigraph can only fail it
+        // as an internal error.
+        let loads = |o: &spargebra::GraphUpdateOperation| {
+            matches!(o, spargebra::GraphUpdateOperation::Load { silent: false, .. })
+        };
+        if update.operations.iter().any(loads) {
+            return Err(SparqlError::Load);
+        }
         // CLEAR of a graph with no triples succeeds, as in stores that do not record empty
         // graphs (the W3C protocol test update_base_uri clears a graph that was never made).
         for operation in &mut update.operations {
@@ -450,16 +469,33 @@ impl Engine {
             }
         }
         let evaluator = self.0.evaluator.clone();
-        self.0.graph.write(|t| {
-            t.update_opt(update, evaluator)
-                .map_err(|e| SparqlError::Update(e.to_string()))
-        })
+        self.0
+            .graph
+            .write(|t| t.update_opt(update, evaluator).map_err(update_error))
     }
 }
 
-impl From<oxigraph::store::StorageError> for SparqlError {
-    fn from(e: oxigraph::store::StorageError) -> Self {
-        Self::Graph(GraphError::Storage(e))
+/// An update's failure in the terms a client is told: what the request asked for that cannot
+/// be done is its fault (HTTP 400); a storage failure, or anything the error does not explain,
+/// is the server's.
+fn update_error(error: UpdateEvaluationError) -> SparqlError {
+    use UpdateEvaluationError as E;
+    match error {
+        E::Service(inner) => match inner.downcast::<ServiceCallError>() {
+            Ok(call) => match *call {
+                ServiceCallError::BadPattern(message) => SparqlError::ServiceInput(message),
+                failed => SparqlError::Update(E::Service(Box::new(failed))),
+            },
+            Err(inner) => SparqlError::Update(E::Service(inner)),
+        },
+        E::UnsupportedService(name) => SparqlError::Service(name.into_string()),
+        refused @ (E::GraphAlreadyExists(_)
+        | E::GraphDoesNotExist(_)
+        | E::UnboundService
+        | E::InvalidServiceName(_)
+        | E::UnsupportedContentType(_)
+        | E::GraphParsing(_)) => SparqlError::UpdateRefused(refused),
+        other => SparqlError::Update(other),
     }
 }
 

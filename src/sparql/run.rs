@@ -71,9 +71,7 @@ impl<W: Write> Run<W> {
                 Rows::Triples(triples, Box::new(serializer.for_writer(out)))
             }
             _ => {
-                return Err(SparqlError::Evaluation(
-                    "result form and output format do not match".into(),
-                ));
+                return Err(SparqlError::FormMismatch);
             }
         };
         Ok(Self {
@@ -160,15 +158,14 @@ fn within_cap<T>(
 /// An evaluation error in the terms a client is told: cancellation is the time limit, a
 /// rejected SERVICE pattern is the client's fault.
 pub(super) fn evaluation(error: QueryEvaluationError, timeout: Duration) -> SparqlError {
+    if let QueryEvaluationError::Service(inner) = &error
+        && let Some(ServiceCallError::BadPattern(message)) = inner.downcast_ref()
+    {
+        return SparqlError::ServiceInput(message.clone());
+    }
     match error {
         QueryEvaluationError::Cancelled => SparqlError::Timeout(timeout),
         QueryEvaluationError::UnsupportedService(name) => SparqlError::Service(name.into_string()),
-        QueryEvaluationError::Service(error) => match error.downcast_ref::<ServiceCallError>() {
-            Some(ServiceCallError::BadPattern(message)) => {
-                SparqlError::ServiceInput(message.clone())
-            }
-            _ => SparqlError::Evaluation(error.to_string()),
-        },
-        other => SparqlError::Evaluation(other.to_string()),
+        other => SparqlError::Evaluation(other),
     }
 }

@@ -455,23 +455,9 @@ fn short(iri: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::Quad;
 
     fn load(graph: &Graph, name: &str, ttl: &str) {
-        let quads: Vec<Quad> =
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(NamedNode::new_unchecked(name))
-                .for_slice(ttl.as_bytes())
-                .collect::<Result<_, _>>()
-                .unwrap();
-        graph
-            .write(|t| {
-                for q in &quads {
-                    t.insert(q);
-                }
-                Ok::<_, GraphError>(())
-            })
-            .unwrap();
+        graph.load_turtle(NamedNode::new_unchecked(name), ttl);
     }
 
     #[test]

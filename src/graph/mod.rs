@@ -200,7 +200,10 @@ impl Graph {
         }
         f(&mut transaction)?;
         // An update may have dropped the meta graph (`DROP ALL`): the counter never goes back.
-        let next = read_revision_in(&transaction).map_err(storage)?.max(current) + 1;
+        let next = read_revision_in(&transaction)
+            .map_err(storage)?
+            .max(current)
+            + 1;
         set_revision(&mut transaction, next);
         transaction.commit().map_err(storage)?;
         // Inside the lock, so subscribers see revisions in commit order.
@@ -390,6 +393,24 @@ fn replace_meta(t: &mut Transaction<'_>, predicate: NamedNodeRef<'_>, value: &Li
     ));
 }
 
+#[cfg(test)]
+impl Graph {
+    /// Loads Turtle into one graph in one write, for unit tests.
+    pub(crate) fn load_turtle(&self, graph_name: impl Into<oxigraph::model::GraphName>, ttl: &str) {
+        let quads: Vec<Quad> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .with_default_graph(graph_name)
+            .for_slice(ttl.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        self.write(|t| {
+            for q in &quads {
+                t.insert(q);
+            }
+            Ok::<_, GraphError>(())
+        })
+        .unwrap();
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -300,13 +300,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 return Ok(ExitCode::SUCCESS);
             };
             let query = saved.get(&name).map_err(|e| e.to_string())?;
-            let pairs: Vec<(&str, &str)> = params
-                .iter()
-                .map(|p| {
-                    p.split_once('=')
-                        .ok_or_else(|| format!("--param {p:?}: expected key=value"))
-                })
-                .collect::<Result<_, _>>()?;
+            let pairs = key_values(&params)?;
             let graph = open(&config, "GET /api/queries/{name}")?;
             let codes = graph::codes::Codes::load(&graph).map_err(|e| e.to_string())?;
             let bindings = query
@@ -349,7 +343,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Questionnaire { common, args } => {
             let config = load_config(&common)?;
-            exports::questionnaire(&open(&config, "GET /api/questionnaire.{md,csv,xlsx}")?, args)
+            exports::questionnaire(
+                &open(&config, "GET /api/questionnaire.{md,csv,xlsx}")?,
+                args,
+            )
         }
     }
 }
@@ -380,4 +377,15 @@ fn print_results(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--param key=value` arguments as pairs.
+fn key_values(params: &[String]) -> Result<Vec<(&str, &str)>, String> {
+    params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .ok_or_else(|| format!("--param {p:?}: expected key=value"))
+        })
+        .collect()
 }

@@ -4,10 +4,10 @@
 
 use clap::{Args, Subcommand};
 use crosswalk::config::Config;
-use crosswalk::export::{self, oscal, sssom, tabular};
-use crosswalk::graph::codes::Codes;
 use crosswalk::downstream::Opened;
+use crosswalk::export::{self, oscal, sssom, tabular};
 use crosswalk::graph::Graph;
+use crosswalk::graph::codes::Codes;
 use crosswalk::import;
 use crosswalk::mapping::{Framework, MappingSet};
 use crosswalk::questionnaire;
@@ -314,13 +314,7 @@ pub fn export(
             let saved = crosswalk::sparql::saved::SavedQueries::load(&config.queries_dir)
                 .map_err(|e| e.to_string())?;
             let query = saved.get(&name).map_err(|e| e.to_string())?;
-            let pairs: Vec<(&str, &str)> = params
-                .iter()
-                .map(|p| {
-                    p.split_once('=')
-                        .ok_or_else(|| format!("--param {p:?}: expected key=value"))
-                })
-                .collect::<Result<_, _>>()?;
+            let pairs = crate::key_values(&params)?;
             let bindings = query
                 .checked_bindings(pairs, &codes)
                 .map_err(|e| e.to_string())?;

@@ -176,7 +176,11 @@ impl Relationship {
                 iri: self.iri(),
                 negated: false,
             },
-            other => skos(other.skos_match().expect("the other relationships have one")),
+            other => skos(
+                other
+                    .skos_match()
+                    .expect("the other relationships have one"),
+            ),
         }
     }
 

@@ -18,8 +18,8 @@ pub mod oscal;
 pub mod sssom;
 
 use crate::graph::codes::Codes;
-use crate::graph::{Graph, GraphError, names};
 use crate::graph::relationship::Relationship;
+use crate::graph::{Graph, GraphError, names};
 use crate::mapping::{Method, Rationale};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};

@@ -439,7 +439,10 @@ impl Engine {
         // Refused before anything runs: with no HTTP client, oxigraph can only fail it
         // as an internal error.
         let loads = |o: &spargebra::GraphUpdateOperation| {
-            matches!(o, spargebra::GraphUpdateOperation::Load { silent: false, .. })
+            matches!(
+                o,
+                spargebra::GraphUpdateOperation::Load { silent: false, .. }
+            )
         };
         if update.operations.iter().any(loads) {
             return Err(SparqlError::Load);

@@ -67,7 +67,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (graph, codes) = fixture();
-    let format = if selector % 2 == 0 { Format::Sssom } else { Format::Oscal };
+    let format = if selector % 2 == 0 {
+        Format::Sssom
+    } else {
+        Format::Oscal
+    };
     let rows = match format {
         Format::Sssom => import::sssom::parse(file, codes),
         Format::Oscal => import::oscal::parse(graph, codes, file),
@@ -100,7 +104,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(!partial);
             assert!(!report.written && !report.rejected.is_empty());
             for r in &report.rejected {
-                assert!(!r.locator.is_empty() && !r.field.is_empty() && !r.reason.is_empty(), "{r:?}");
+                assert!(
+                    !r.locator.is_empty() && !r.field.is_empty() && !r.reason.is_empty(),
+                    "{r:?}"
+                );
             }
             assert_eq!(graph.revision(), before, "a rejected import writes nothing");
         }

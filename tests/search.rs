@@ -46,6 +46,25 @@ fn iris(response: &Value) -> Vec<String> {
         .collect()
 }
 
+/// True when every hit of a response is in `jurisdiction`.
+fn all_in(response: &Value, jurisdiction: &str) -> bool {
+    response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["jurisdiction"] == jurisdiction)
+}
+
+/// The first value understood in a response's query for `facet`.
+fn understood_as<'a>(response: &'a Value, facet: &str) -> &'a Value {
+    response["understood"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["facet"] == facet)
+        .unwrap_or_else(|| panic!("nothing understood as {facet}: {response}"))
+}
+
 fn select(query: &str) -> Vec<serde_json::Map<String, Value>> {
     let response = client()
         .post(server().url("/sparql"))
@@ -75,13 +94,7 @@ fn watermark_in_singapore_ranks_mgf_genai_content_provenance_top_three() {
         format!("{ID}requirement/sg-mgf-genai/dim-7-content-provenance"),
     ];
     assert!(top.iter().any(|iri| wanted.contains(iri)), "{top:?}");
-    assert!(
-        response["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|h| h["jurisdiction"] == "SG")
-    );
+    assert!(all_in(&response, "SG"), "{response}");
     // The snippet highlights the stemmed match (watermarking ~ watermark).
     let dim7 = &response["hits"].as_array().unwrap()[0];
     assert!(
@@ -126,16 +139,25 @@ fn tanda_air_expands_to_content_provenance_across_jurisdictions() {
         found.contains(&format!("{ID}provision/eu-ai-act/art-50-2")),
         "{found:?}"
     );
-    // Found through the theme, not the text: the English provision has no highlighted words.
-    let art_50_2 = response["hits"]
-        .as_array()
-        .unwrap()
+    // Found through the theme (and its other labels), not the words: the English provision has
+    // no highlighted words, and ranks below the documents whose text has them.
+    let hits = response["hits"].as_array().unwrap();
+    let art_50_2 = hits
         .iter()
-        .find(|h| h["iri"] == format!("{ID}provision/eu-ai-act/art-50-2").as_str())
+        .position(|h| h["iri"] == format!("{ID}provision/eu-ai-act/art-50-2").as_str())
         .unwrap();
     assert!(
-        !art_50_2["snippet_html"].as_str().unwrap().contains("<b>"),
-        "{art_50_2}"
+        !hits[art_50_2]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>"),
+        "{}",
+        hits[art_50_2]
+    );
+    assert!(
+        hits[..art_50_2]
+            .iter()
+            .all(|h| h["score"].as_f64() >= hits[art_50_2]["score"].as_f64())
     );
 }
 
@@ -276,8 +298,35 @@ fn sparql_bridge_returns_the_same_hits_as_the_api() {
             .any(|r| r["hit"]["value"] == format!("{ID}provision/eu-ai-act/art-73").as_str())
     );
 
+    // Literal by default (a result set cannot say what became a filter); cw:understand opts in.
+    let bridged = |understand: &str| {
+        let rows = select(&format!(
+            "SELECT ?hit WHERE {{ SERVICE cw:search {{ ?hit cw:query \"watermark Singapore\" ; \
+               cw:limit 100 {understand} }} }}"
+        ));
+        let mut hits: Vec<String> = rows
+            .iter()
+            .map(|r| r["hit"]["value"].as_str().unwrap().to_owned())
+            .collect();
+        hits.sort();
+        hits
+    };
+    let api = |understand: &str| {
+        let mut hits = iris(&search(&[
+            ("q", "watermark Singapore"),
+            ("limit", "100"),
+            ("understand", understand),
+        ]));
+        hits.sort();
+        hits
+    };
+    assert_eq!(bridged(""), api("false"));
+    assert_eq!(bridged("; cw:understand true"), api("true"));
+    assert_ne!(api("true"), api("false"));
+
     // Bad patterns are client errors (400, never 500); remote services stay refused.
     for query in [
+        "SELECT * WHERE { SERVICE cw:search { ?hit cw:query \"x\" ; cw:understand \"maybe\" } }",
         "SELECT * WHERE { SERVICE cw:search { ?hit cw:score ?s } }",
         "SELECT * WHERE { SERVICE cw:search { ?hit cw:color \"red\" } }",
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
@@ -327,7 +376,7 @@ fn bad_input_is_bounded_and_never_a_server_error() {
         let (status, body) = search_status(&[("q", q)]);
         assert_eq!(status, StatusCode::OK, "{q}: {body}");
     }
-    let fallback = search(&[("q", "incident (reporting")]);
+    let fallback = search(&[("q", "incident AND (reporting")]);
     assert_eq!(fallback["fallback"], true);
     assert!(fallback["total"].as_u64().unwrap() > 0);
 }
@@ -435,4 +484,290 @@ fn the_index_catches_up_after_a_crash_between_graph_and_index_commits() {
         .unwrap();
     assert_eq!(healed.total, 1);
     assert_eq!(healed.hits[0].iri, iri.as_str());
+}
+
+fn scores(response: &Value) -> Vec<f64> {
+    response["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap())
+        .collect()
+}
+
+/// The examples of issue 15: a stop word made the all-words match fail, so the answer was the
+/// any-word relaxation or constant-scored theme hits (0.5 ties) above the article itself.
+#[test]
+fn stop_words_no_longer_hide_the_article_that_has_every_word() {
+    let logs = search(&[
+        ("q", "automatic recording of events logs"),
+        ("jurisdiction", "EU"),
+    ]);
+    assert_eq!(logs["relaxed"], false, "{logs}");
+    let top: Vec<String> = iris(&logs).into_iter().take(2).collect();
+    assert!(
+        top.contains(&format!("{ID}provision/eu-ai-act/art-12-1")),
+        "{top:?}"
+    );
+    let events = search(&[("q", "automatic recording of events")]);
+    assert_eq!(events["relaxed"], false);
+    assert!(
+        [
+            format!("{ID}provision/eu-ai-act/art-12-1"),
+            format!("{ID}provision/eu-ai-act/art-12")
+        ]
+        .contains(&iris(&events)[0]),
+        "{events}"
+    );
+    let deployers = search(&[("q", "obligations of deployers")]);
+    assert_eq!(deployers["relaxed"], false);
+    assert_eq!(
+        iris(&deployers)[0],
+        format!("{ID}provision/eu-ai-act/art-26")
+    );
+    // Text-ranked: the first hits have the word (in the title or the highlighted text), and
+    // their scores differ.
+    let users = search(&[("q", "transparency for the users"), ("jurisdiction", "EU")]);
+    let hits = users["hits"].as_array().unwrap();
+    assert!(
+        hits.iter().take(5).all(|h| {
+            let shown = format!("{} {}", h["title"], h["snippet_html"]).to_lowercase();
+            shown.contains("transparen")
+        }),
+        "{users}"
+    );
+    let top_scores = scores(&users);
+    assert!(
+        top_scores.windows(2).take(4).any(|w| w[0] > w[1]),
+        "ties: {top_scores:?}"
+    );
+    assert!(top_scores.iter().all(|s| *s != 0.5));
+}
+
+#[test]
+fn stop_words_never_change_which_documents_match() {
+    for (with, without) in [
+        (
+            "automatic recording of events",
+            "automatic recording events",
+        ),
+        ("transparency for the users", "transparency users"),
+        (
+            "the human oversight of the system",
+            "human oversight system",
+        ),
+        ("pelindungan data yang pribadi", "pelindungan data pribadi"),
+        (
+            "penilaian risiko dan keselamatan",
+            "penilaian risiko keselamatan",
+        ),
+    ] {
+        let a = search(&[("q", with), ("limit", "100")]);
+        let b = search(&[("q", without), ("limit", "100")]);
+        assert_eq!(a["total"], b["total"], "{with:?} / {without:?}");
+        let (mut a, mut b) = (iris(&a), iris(&b));
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{with:?} / {without:?}");
+    }
+}
+
+#[test]
+fn relaxation_says_which_words_it_dropped() {
+    let response = search(&[("q", "serious incident qwertyzzyx")]);
+    assert_eq!(response["relaxed"], true);
+    assert_eq!(response["dropped"], json!(["qwertyzzyx"]));
+    assert!(response["total"].as_u64().unwrap() > 0);
+    // Every hit holds the words kept.
+    let kept = search(&[("q", "serious incident"), ("limit", "100")]);
+    assert_eq!(response["total"], kept["total"]);
+    let strict = search(&[("q", "serious incident")]);
+    assert_eq!(strict["dropped"], json!([]));
+}
+
+#[test]
+fn theme_expansion_ranks_text_matches_above_tag_only_matches() {
+    let response = search(&[("q", "watermark"), ("limit", "100")]);
+    let hits = response["hits"].as_array().unwrap();
+    let highlighted: Vec<bool> = hits
+        .iter()
+        .map(|h| h["snippet_html"].as_str().unwrap().contains("<b>"))
+        .collect();
+    let first_plain = highlighted.iter().position(|h| !h).expect("tag-only hits");
+    assert!(
+        highlighted[first_plain..].iter().all(|h| !h),
+        "a text match ranks below a theme-only match: {highlighted:?}"
+    );
+    assert!(first_plain >= 2, "{response}");
+    // The theme-only documents are there (the expansion adds them) and named.
+    assert!(iris(&response).contains(&format!("{ID}provision/eu-ai-act/art-50-2")));
+    assert_eq!(response["expansions"][0]["theme"], "content-provenance");
+}
+
+/// Expansion adds, never replaces: the words *and* the theme rank above the words alone, which
+/// rank above the theme alone.
+#[test]
+fn words_and_theme_rank_above_either_alone() {
+    let ranked = search(&[("q", "transparency"), ("limit", "100")]);
+    // Explicit syntax turns expansion off: the documents that have the word.
+    let words = search(&[("q", "+transparency"), ("limit", "100")]);
+    assert!(words["total"].as_u64().unwrap() < 100, "{words}");
+    let words = iris(&words);
+    // The documents tagged with the theme, and the theme's own page (the index tags it so).
+    let theme = format!("{ID}theme/transparency");
+    let mut tagged: Vec<String> = select(&format!("SELECT ?d WHERE {{ ?d cw:theme <{theme}> }}"))
+        .iter()
+        .map(|row| row["d"]["value"].as_str().unwrap().to_owned())
+        .collect();
+    tagged.push(theme);
+    // 3: words and theme, 2: words only, 1: theme only.
+    let classes: Vec<u8> = iris(&ranked)
+        .iter()
+        .map(|iri| u8::from(words.contains(iri)) * 2 + u8::from(tagged.contains(iri)))
+        .collect();
+    for class in [3, 2, 1] {
+        assert!(classes.contains(&class), "no class {class}: {classes:?}");
+    }
+    assert!(
+        classes.windows(2).all(|w| w[0] >= w[1]),
+        "out of order: {classes:?}"
+    );
+}
+
+#[test]
+fn role_theme_and_jurisdiction_are_understood_and_shown() {
+    let response = search(&[("q", "deployer obligations on watermarking in Singapore")]);
+    let understood: Vec<(String, String, bool)> = response["understood"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["facet"].as_str().unwrap().to_owned(),
+                u["value"].as_str().unwrap().to_owned(),
+                u["applied"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    for wanted in [
+        ("role", "deployer", false),
+        ("theme", "content-provenance", false),
+        ("jurisdiction", "SG", true),
+    ] {
+        assert!(
+            understood
+                .iter()
+                .any(|(f, v, a)| (f.as_str(), v.as_str(), *a) == wanted),
+            "{wanted:?} not in {understood:?}"
+        );
+    }
+    let singapore = understood_as(&response, "jurisdiction");
+    assert_eq!(singapore["from"], "Singapore");
+    assert_eq!(singapore["label"], "Singapore");
+    assert!(all_in(&response, "SG"), "{response}");
+    let top: Vec<String> = iris(&response).into_iter().take(2).collect();
+    assert!(
+        top.contains(&format!(
+            "{ID}requirement/sg-mgf-genai/dim-7-content-provenance"
+        )),
+        "{top:?}"
+    );
+    // understand=false searches the literal words: no filter, nothing understood.
+    let literal = search(&[
+        ("q", "deployer obligations on watermarking in Singapore"),
+        ("understand", "false"),
+    ]);
+    assert_eq!(literal["understood"], json!([]));
+    assert_eq!(
+        search_status(&[("q", "x"), ("understand", "maybe")]).0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[test]
+fn dates_in_the_query_are_bounds_and_never_empty_the_result() {
+    let understood = search(&[
+        ("q", "prohibited practices from February 2025"),
+        ("limit", "100"),
+    ]);
+    let from = understood_as(&understood, "from");
+    assert_eq!(
+        (&from["value"], &from["from"], &from["applied"]),
+        (
+            &json!("2025-02-01"),
+            &json!("from February 2025"),
+            &json!(true)
+        )
+    );
+    let explicit = search(&[
+        ("q", "prohibited practices"),
+        ("from", "2025-02-01"),
+        ("limit", "100"),
+    ]);
+    assert_eq!(understood["total"], explicit["total"]);
+    // A jurisdiction that leaves nothing is offered instead of applied.
+    let response = search(&[("q", "hallucination in Malaysia")]);
+    let malaysia = understood_as(&response, "jurisdiction");
+    assert_eq!(
+        (&malaysia["value"], &malaysia["applied"]),
+        (&json!("MY"), &json!(false))
+    );
+    assert!(iris(&response).contains(&format!("{ID}provision/sg-starter-kit/risk-1")));
+}
+
+#[test]
+fn reference_lookups_put_that_provision_first() {
+    for (q, iri) in [
+        ("Art. 12", "provision/eu-ai-act/art-12"),
+        ("art 50(2)", "provision/eu-ai-act/art-50-2"),
+        ("Article 50 paragraph 2", "provision/eu-ai-act/art-50-2"),
+        ("GOVERN 1.1", "provision/us-nist-ai-rmf/GOVERN-1.1"),
+        ("govern 1.1", "provision/us-nist-ai-rmf/GOVERN-1.1"),
+        ("A.6.2.4", "provision/iso-iec-42001/A.6.2.4"),
+        ("Pasal 3", "provision/eu-ai-act/art-3"),
+        ("Dimension 7", "provision/sg-mgf-genai/dim-7"),
+        ("Annex 3", "provision/eu-ai-act/annex-III"),
+        ("annex iii", "provision/eu-ai-act/annex-III"),
+        ("Art. 5(1)(c)", "provision/eu-ai-act/art-5-1-c"),
+        ("MEASURE 2.11", "provision/us-nist-ai-rmf/MEASURE-2.11"),
+    ] {
+        let response = search(&[("q", q)]);
+        assert_eq!(
+            iris(&response).first(),
+            Some(&format!("{ID}{iri}")),
+            "{q}: {response}"
+        );
+    }
+}
+
+#[test]
+fn the_cli_shows_what_it_understood_and_can_search_literally() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "--data",
+            data.path().to_str().unwrap(),
+            "deployer obligations on watermarking in Singapore",
+        ];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CROSSWALK_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let understood = run(&[]);
+    assert!(understood.status.success());
+    let notes = String::from_utf8_lossy(&understood.stderr);
+    assert!(
+        notes.contains("understood \"Singapore\" as jurisdiction SG (Singapore): applied"),
+        "{notes}"
+    );
+    assert!(notes.contains("as role deployer"), "{notes}");
+    assert!(String::from_utf8_lossy(&understood.stdout).contains("Dimension 7"));
+    let literal = run(&["--literal"]);
+    assert!(literal.status.success());
+    assert!(!String::from_utf8_lossy(&literal.stderr).contains("understood"));
 }

@@ -11,7 +11,7 @@
 //!   a quadratic skew, so each query term is in 20-50 % of the documents and each theme tags 16 %:
 //!   a worst case for posting-list work, kept so earlier numbers stay comparable.
 
-use crosswalk::index::{SearchDocument, Text};
+use crosswalk::index::{SearchDocument, Text, VocabularyLabel};
 
 const JURISDICTIONS: [&str; 7] = ["SG", "MY", "ID", "EU", "US", "INTL", "ASEAN"];
 const KINDS: [&str; 4] = ["requirement", "provision", "control", "instrument"];
@@ -594,20 +594,26 @@ impl Corpus {
         }
     }
 
-    /// Theme labels for graph-aware expansion: each theme's slug as words, plus the watermark
-    /// labels of content provenance in English and Indonesian.
-    pub fn theme_labels(&self) -> Vec<(String, String)> {
+    /// The names of facet values for query understanding and expansion: each theme's and
+    /// role's slug as words, the watermark labels of content provenance in English and
+    /// Indonesian, and each jurisdiction's code.
+    pub fn facet_names(&self) -> Vec<VocabularyLabel> {
         let themes: Vec<&str> = match self.profile {
             Profile::Dense => DENSE_THEMES.to_vec(),
             Profile::Calibrated => THEME_SHARE.iter().map(|(t, _)| *t).collect(),
         };
+        let label = |facet: &str, value: &str, label: &str| {
+            VocabularyLabel::new(facet, value, label, "en", true)
+        };
         themes
             .into_iter()
-            .map(|t| (t.replace('-', " "), t.to_owned()))
+            .map(|t| label("theme", t, &t.replace('-', " ")))
+            .chain(ROLES.iter().map(|r| label("role", r, &r.replace('-', " "))))
             .chain([
-                ("watermark".into(), "content-provenance".into()),
-                ("tanda air".into(), "content-provenance".into()),
+                label("theme", "content-provenance", "watermark"),
+                label("theme", "content-provenance", "tanda air"),
             ])
+            .chain(JURISDICTIONS.iter().map(|j| VocabularyLabel::code(j)))
             .collect()
     }
 }

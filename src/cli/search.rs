@@ -39,6 +39,10 @@ pub struct SearchArgs {
     /// Sort newest first by applicability date instead of relevance
     #[arg(long)]
     by_date: bool,
+    /// Search the literal words: do not read jurisdictions, roles or dates in the query as
+    /// filters (the API's understand=false)
+    #[arg(long)]
+    literal: bool,
     /// Print the JSON response of /api/search instead of a table
     #[arg(long)]
     json: bool,
@@ -55,6 +59,7 @@ pub fn search(opened: &Opened, args: SearchArgs) -> Result<ExitCode, String> {
         } else {
             Sort::Relevance
         },
+        understand: !args.literal,
         ..SearchRequest::default()
     };
     for (facet, values) in [
@@ -77,8 +82,27 @@ pub fn search(opened: &Opened, args: SearchArgs) -> Result<ExitCode, String> {
     if response.fallback {
         eprintln!("(query did not parse; searched its plain words)");
     }
+    for u in &response.understood {
+        let name = u
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        let how = if u.applied {
+            "applied; --literal to search the words"
+        } else {
+            "offered, not applied"
+        };
+        eprintln!(
+            "(understood {:?} as {} {}{name}: {how})",
+            u.from, u.facet, u.value
+        );
+    }
     if response.relaxed {
-        eprintln!("(no document has every word; showing those with any of them)");
+        eprintln!(
+            "(no document has every word; dropped: {})",
+            response.dropped.join(", ")
+        );
     }
     for e in &response.expansions {
         eprintln!("(expanded: {:?} → theme {})", e.label, e.theme);

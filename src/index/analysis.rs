@@ -1,7 +1,9 @@
 //! Text analysis per language: English (Snowball English, English stop words) and Indonesian
 //! (Snowball Indonesian via frostem), the latter also used for Malay, whose affixation
-//! (meN-, peN-, ber-, -kan, -an, -i) it shares; each has its own stop words.
+//! (meN-, peN-, ber-, -kan, -an, -i) it shares; each has its own stop words
+//! (`lexicon/{id,ms}.toml`).
 
+use super::lexicon::Lexicon;
 use std::borrow::Cow;
 use std::mem;
 use tantivy::Index;
@@ -17,60 +19,6 @@ pub const MS: &str = "cw_ms";
 /// Lower-cased words without stemming (references such as "Art. 50(2)", "GOVERN 1.1").
 pub const PLAIN: &str = "cw_plain";
 
-/// Function words of Indonesian that carry no search meaning.
-const ID_STOP: &[&str] = &[
-    "ada", "adalah", "agar", "akan", "antara", "atau", "bagi", "bahwa", "beberapa", "belum",
-    "dalam", "dan", "dapat", "dari", "demikian", "dengan", "di", "ia", "ini", "itu", "juga", "ke",
-    "kepada", "lain", "maupun", "melalui", "menjadi", "oleh", "pada", "para", "saat", "sebagai",
-    "secara", "sehingga", "serta", "setiap", "tanpa", "telah", "tentang", "terhadap", "tersebut",
-    "untuk", "yaitu", "yang",
-];
-/// Function words of Malay; shares most with Indonesian, plus Malay spellings.
-const MS_STOP: &[&str] = &[
-    "ada",
-    "adalah",
-    "agar",
-    "akan",
-    "antara",
-    "atau",
-    "bagi",
-    "bahawa",
-    "beberapa",
-    "belum",
-    "dalam",
-    "dan",
-    "dapat",
-    "daripada",
-    "dari",
-    "dengan",
-    "di",
-    "hendaklah",
-    "ia",
-    "ini",
-    "itu",
-    "juga",
-    "ke",
-    "kepada",
-    "lain",
-    "melalui",
-    "menjadi",
-    "oleh",
-    "pada",
-    "para",
-    "sebagai",
-    "secara",
-    "sehingga",
-    "serta",
-    "setiap",
-    "tanpa",
-    "telah",
-    "tentang",
-    "terhadap",
-    "tersebut",
-    "untuk",
-    "yang",
-];
-
 /// Registers every analyzer on `index` (needed after each open: tokenizers are not persisted).
 pub fn register(index: &Index) {
     let manager = index.tokenizers();
@@ -83,9 +31,21 @@ pub fn register(index: &Index) {
             .filter(Stemmer::new(Language::English))
             .build(),
     );
-    manager.register(ID, indonesian(ID_STOP));
-    manager.register(MS, indonesian(MS_STOP));
+    let lexicon = Lexicon::get();
+    manager.register(ID, indonesian(lexicon.stop_words("id")));
+    manager.register(MS, indonesian(lexicon.stop_words("ms")));
     manager.register(PLAIN, base().build());
+}
+
+/// True when some language's analyzer drops `word` (a stop word, or a word too long to index):
+/// such a word is never required (README "How a query is read").
+pub fn is_stop_word(index: &Index, word: &str) -> bool {
+    [EN, ID, MS].iter().any(|name| {
+        index.tokenizers().get(name).is_some_and(|mut analyzer| {
+            let mut stream = analyzer.token_stream(word);
+            !stream.advance()
+        })
+    })
 }
 
 fn base() -> tantivy::tokenizer::TextAnalyzerBuilder<impl Tokenizer> {
@@ -94,11 +54,9 @@ fn base() -> tantivy::tokenizer::TextAnalyzerBuilder<impl Tokenizer> {
         .filter(LowerCaser)
 }
 
-fn indonesian(stop_words: &[&str]) -> TextAnalyzer {
+fn indonesian(stop_words: Vec<String>) -> TextAnalyzer {
     base()
-        .filter(StopWordFilter::remove(
-            stop_words.iter().map(|w| w.to_string()),
-        ))
+        .filter(StopWordFilter::remove(stop_words))
         .filter(IndonesianStemmer)
         .build()
 }

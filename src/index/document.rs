@@ -70,6 +70,9 @@ impl SearchDocument {
         doc.add_facet(f.kind, Facet::from_path([self.kind.as_str()]));
         if let Some(r) = &self.reference {
             doc.add_text(f.reference, r);
+            if let Some(key) = super::reference::key(r) {
+                doc.add_text(f.reference_key, key);
+            }
         }
         if let Some(title) = self.display_title() {
             doc.add_text(f.title, title);
@@ -77,10 +80,12 @@ impl SearchDocument {
         let mut languages = Vec::new();
         for t in &self.titles {
             doc.add_text(f.titles[language_slot(&t.language)], &t.value);
+            doc.add_text(f.spelling, &t.value);
         }
         for t in &self.texts {
             let slot = language_slot(&t.language);
             doc.add_text(f.texts[slot], &t.value);
+            doc.add_text(f.spelling, &t.value);
             if !languages.contains(&slot) {
                 languages.push(slot);
             }

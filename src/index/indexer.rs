@@ -1,7 +1,9 @@
-//! Reads the search documents and theme labels out of the graph (queries/index/*.rq).
+//! Reads the search documents and the vocabulary of facet-value names out of the graph
+//! (queries/index/*.rq).
 
 use super::IndexError;
 use super::document::{SearchDocument, Text, date_number};
+use super::vocabulary::VocabularyLabel;
 use crate::graph::Graph;
 use oxigraph::model::Term;
 use oxigraph::sparql::QuerySolution;
@@ -10,14 +12,14 @@ use std::collections::BTreeMap;
 const DOCUMENTS: &str = include_str!("../../queries/index/documents.rq");
 const TEXTS: &str = include_str!("../../queries/index/texts.rq");
 const TAGS: &str = include_str!("../../queries/index/tags.rq");
-const THEME_LABELS: &str = include_str!("../../queries/index/theme-labels.rq");
+const VOCABULARY: &str = include_str!("../../queries/index/vocabulary.rq");
 
 /// Everything the index derives from one graph state.
 pub struct Snapshot {
     pub revision: u64,
     pub documents: Vec<SearchDocument>,
-    /// (label, theme slug) for every theme label in every language.
-    pub theme_labels: Vec<(String, String)>,
+    /// Every name of a jurisdiction, role and theme.
+    pub vocabulary: Vec<VocabularyLabel>,
 }
 
 /// Reads a consistent-enough snapshot: the revision is read first, so if a write lands while
@@ -91,16 +93,35 @@ pub fn read(graph: &Graph) -> Result<Snapshot, IndexError> {
     Ok(Snapshot {
         revision,
         documents: docs.into_values().collect(),
-        theme_labels: theme_labels(graph)?,
+        vocabulary: vocabulary(graph)?,
     })
 }
 
-/// (label, theme slug) for every label of every theme.
-pub fn theme_labels(graph: &Graph) -> Result<Vec<(String, String)>, IndexError> {
+/// Every label and code of every jurisdiction, role and theme.
+pub fn vocabulary(graph: &Graph) -> Result<Vec<VocabularyLabel>, IndexError> {
     Ok(graph
-        .select("index theme labels", THEME_LABELS, [])?
+        .select("index vocabulary", VOCABULARY, [])?
         .iter()
-        .filter_map(|row| Some((lexical(row, "label")?, slug(&iri(row, "theme")?))))
+        .filter_map(|row| {
+            let facet = lexical(row, "facet")?;
+            let value = match row.get("value")? {
+                Term::NamedNode(n) => slug(n.as_str()),
+                Term::Literal(l) => l.value().to_owned(),
+                _ => return None,
+            };
+            let Some(Term::Literal(label)) = row.get("label") else {
+                return None;
+            };
+            let flag = |var| lexical(row, var).is_some_and(|b| b == "true" || b == "1");
+            Some(VocabularyLabel {
+                facet,
+                value,
+                label: label.value().to_owned(),
+                language: label.language().unwrap_or("").to_owned(),
+                preferred: flag("preferred"),
+                code: flag("code"),
+            })
+        })
         .collect())
 }
 

@@ -1,13 +1,13 @@
-//! Turning a search request into a Tantivy query, running it, and shaping the response.
+//! Running a search request: reading the query, filtering, counting facets, shaping the response.
 //!
-//! * User syntax is Tantivy's: `"phrases"`, `prefix*`, `AND`/`OR`/`NOT`, `+must`, `-not`,
-//!   `field:value` (facet fields take a bare value: `jurisdiction:SG`). Every word must match,
-//!   ranked by BM25; when no document has them all, any word does (`relaxed: true`). Input that
-//!   does not parse is searched as its plain words (`fallback: true`).
-//! * Typo tolerance: a bare word of 5+ characters found in fewer than three documents also
-//!   matches within edit distance 1 (9+ characters: 2), at a lower weight than exact matches.
-//! * Graph-aware expansion: a theme label (any language) appearing as whole words in the query
-//!   also matches documents tagged with that theme, at a constant score below text matches.
+//! * A plain query (no boolean operators) is read by [`super::understand`] and ranked in tiers
+//!   by [`super::plain`]: every content word must match; stop words never do; theme and typo
+//!   alternatives add documents below text matches; references named in the query come first;
+//!   jurisdictions, roles and dates it names become filters, listed in `understood`. When no
+//!   document holds every content word, the fewest, most common words are dropped and named in
+//!   `dropped` (`relaxed: true`).
+//! * A query with operators (`AND`, `OR`, `NOT`, `+`, `-`, …) is Tantivy's syntax
+//!   ([`super::boolean`]); input that does not parse is read as plain words (`fallback: true`).
 //! * Filters (facet values: OR within a facet, AND across; `from`/`to` on appliesFrom) do not
 //!   change scores. Facet counts are over all matching documents, with every filter applied
 //!   ([`super::facets`]).
@@ -15,13 +15,15 @@
 use super::IndexError;
 use super::facets::{FacetCache, FacetCounts};
 use super::schema::{FACETS, Fields};
-use super::syntax::{bare_words, is_strict, joined_words, split_field_filters, split_prefixes};
+use super::syntax::{has_operators, plain_pieces, split_field_filters};
+use super::understand::{self, Expansion, Understood};
+use super::vocabulary::Vocabulary;
+use super::{analysis, boolean, plain};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur,
-    Query, QueryParser, RangeQuery, TermQuery,
+    BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -32,12 +34,6 @@ pub const MAX_LIMIT: usize = 100;
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_OFFSET: usize = 10_000;
 const SNIPPET_CHARS: usize = 200;
-/// Score of a document matched only through a theme expansion (BM25 text matches score higher).
-const EXPANSION_SCORE: f32 = 0.5;
-const FUZZY_BOOST: f32 = 0.3;
-/// Words found in fewer documents than this also match with typos. A word the index knows well
-/// is most likely spelled as meant, and its typo neighbours would only add noise and cost.
-const TYPO_RARE_BELOW: u64 = 3;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,7 +44,7 @@ pub enum Sort {
     Date,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub q: String,
     /// Facet name (see `schema::FACETS`) → accepted values.
@@ -59,13 +55,24 @@ pub struct SearchRequest {
     pub limit: Option<usize>,
     pub offset: usize,
     pub sort: Sort,
+    /// Read jurisdictions, roles and dates in the query as filters (default); false searches
+    /// the literal words.
+    pub understand: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Expansion {
-    /// The label that matched the query, as written in the graph.
-    pub label: String,
-    pub theme: String,
+impl Default for SearchRequest {
+    fn default() -> Self {
+        Self {
+            q: String::new(),
+            filters: BTreeMap::new(),
+            from: None,
+            to: None,
+            limit: None,
+            offset: 0,
+            sort: Sort::default(),
+            understand: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,7 +88,8 @@ pub struct Hit {
     pub instrument: Option<String>,
     pub instrument_iri: Option<String>,
     pub status: Option<String>,
-    /// BM25 score (0 when sorted by date).
+    /// Ranking score (0 when sorted by date): its whole part counts how the query's parts
+    /// matched (see README "Ranking"), the fraction is BM25.
     pub score: f32,
 }
 
@@ -90,59 +98,17 @@ pub struct SearchResponse {
     pub total: usize,
     pub took_ms: f64,
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Themes whose tagged documents the query also finds.
     pub expansions: Vec<Expansion>,
     /// True when the query did not parse and its plain words were searched instead.
     pub fallback: bool,
-    /// True when no document had all the query's words, so documents with any of them are
-    /// returned instead.
+    /// True when no document had every content word, so some were dropped (`dropped`).
     pub relaxed: bool,
+    /// The words dropped by relaxation, as typed.
+    pub dropped: Vec<String>,
+    /// Jurisdictions, roles, themes and dates read from the query, applied as filters or offered.
+    pub understood: Vec<Understood>,
     pub hits: Vec<Hit>,
-}
-
-/// A theme label split into normalised words, for matching against the query's words.
-#[derive(Debug, Clone)]
-pub struct ThemeLabel {
-    pub label: String,
-    pub theme: String,
-    words: Vec<String>,
-}
-
-impl ThemeLabel {
-    pub fn new(label: String, theme: String) -> Self {
-        let words = words(&label);
-        Self {
-            label,
-            theme,
-            words,
-        }
-    }
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// Theme labels occurring as consecutive whole words of the query; one per theme.
-pub fn expansions(q: &str, labels: &[ThemeLabel]) -> Vec<Expansion> {
-    let query = words(q);
-    let mut out: Vec<Expansion> = Vec::new();
-    for label in labels {
-        let n = label.words.len();
-        if n == 0 || label.words.concat().chars().count() < 3 || n > query.len() {
-            continue;
-        }
-        let found = query.windows(n).any(|w| w == label.words.as_slice());
-        if found && !out.iter().any(|e| e.theme == label.theme) {
-            out.push(Expansion {
-                label: label.label.clone(),
-                theme: label.theme.clone(),
-            });
-        }
-    }
-    out
 }
 
 /// Everything a query needs from the open index.
@@ -150,8 +116,45 @@ pub struct Context<'a> {
     pub index: &'a Index,
     pub searcher: &'a Searcher,
     pub fields: &'a Fields,
-    pub labels: &'a [ThemeLabel],
+    pub vocabulary: &'a Vocabulary,
     pub facets: &'a FacetCache,
+}
+
+impl Context<'_> {
+    /// True when some language's analyzer drops `word` (lower case).
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        analysis::is_stop_word(self.index, word)
+    }
+
+    /// Documents tagged with a theme.
+    pub fn theme_tag(&self, theme: &str) -> Box<dyn Query> {
+        facet_term(self.fields.theme, theme)
+    }
+
+    /// Documents with a facet value (`None` for an unknown facet).
+    pub fn tag(&self, facet: &str, value: &str) -> Option<Box<dyn Query>> {
+        Some(facet_term(self.fields.facet(facet)?, value))
+    }
+}
+
+/// Filters read from the query text, applied beside the request's.
+#[derive(Debug, Clone, Default)]
+pub(super) struct TextFilters {
+    pub facets: BTreeMap<String, Vec<String>>,
+    /// appliesFrom bounds, YYYYMMDD.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// How the text was searched, and what to say about it.
+pub(super) struct Plan {
+    pub query: Box<dyn Query>,
+    pub expansions: Vec<Expansion>,
+    pub understood: Vec<Understood>,
+    pub filters: TextFilters,
+    pub fallback: bool,
+    pub relaxed: bool,
+    pub dropped: Vec<String>,
 }
 
 pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
@@ -169,22 +172,77 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
             req.offset
         )));
     }
+    if let Some(name) = req.filters.keys().find(|f| ctx.fields.facet(f).is_none()) {
+        return Err(IndexError::BadRequest(format!(
+            "unknown facet {name:?}; facets are {}",
+            FACETS.join(", ")
+        )));
+    }
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let (text, field_filters) = split_field_filters(req.q.trim());
-    // All words first; only when no document has them all, any of them (and say so).
-    let mut relaxed = false;
-    let mut run = run_query(ctx, req, &text, &field_filters, Words::All, limit)?;
-    if run.total == 0 && joined_words(&text) > 1 {
-        run = run_query(ctx, req, &text, &field_filters, Words::Any, limit)?;
-        relaxed = true;
-    }
+    let boolean = if has_operators(&text) {
+        boolean::query(ctx, &text)?
+    } else {
+        None
+    };
+    let (plan, run) = match boolean {
+        Some((query, expansions)) => {
+            let plan = Plan {
+                query,
+                expansions,
+                understood: Vec::new(),
+                filters: TextFilters::default(),
+                fallback: false,
+                relaxed: false,
+                dropped: Vec::new(),
+            };
+            let query = with_filters(
+                ctx.fields,
+                plan.query.box_clone(),
+                req,
+                &plan.filters,
+                &field_filters,
+            );
+            (plan, run_query(ctx, req, query, limit)?)
+        }
+        None => {
+            let fallback = has_operators(&text);
+            let pieces = if fallback {
+                // Unparseable syntax: its words, without the operators.
+                plain_pieces(&super::reference::parts(&text).join(" "))
+            } else {
+                plain_pieces(&text)
+            };
+            let options = understand::Options {
+                understand: req.understand,
+                filters: Some(&req.filters),
+                has_from: req.from.is_some(),
+                has_to: req.to.is_some(),
+            };
+            let mut reading =
+                understand::read(&pieces, ctx.vocabulary, &options, &|w| ctx.is_stop_word(w));
+            loop {
+                let mut planned = plain::plan(ctx, &reading, fallback)?;
+                let understood = planned.plan.filters.clone();
+                let filtered =
+                    |query| with_filters(ctx.fields, query, req, &understood, &field_filters);
+                let mut run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
+                if run.total == 0 && planned.relaxable() && planned.relax(ctx, &filtered)? {
+                    run = run_query(ctx, req, filtered(planned.plan.query.box_clone()), limit)?;
+                }
+                // Filters read from the text never make a query fail: without results, the
+                // dates, then the jurisdictions, are offered instead of applied.
+                if run.total > 0 || !reading.unapply() {
+                    break (planned.plan, run);
+                }
+            }
+        }
+    };
     let Run {
         query,
         scored,
         total,
         counts,
-        expansions,
-        fallback,
     } = run;
     let facets = FACETS
         .iter()
@@ -212,44 +270,29 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
         total,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         facets,
-        expansions,
-        fallback,
-        relaxed,
+        expansions: plan.expansions,
+        fallback: plan.fallback,
+        relaxed: plan.relaxed,
+        dropped: plan.dropped,
+        understood: plan.understood,
         hits,
     })
 }
 
-/// How the words of a query combine when it names no operator.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Words {
-    All,
-    Any,
-}
-
 /// One evaluation of the query: the top `limit` and the counts over every match.
-struct Run {
-    query: Box<dyn Query>,
-    scored: Vec<(f32, DocAddress)>,
-    total: usize,
-    counts: FacetCounts,
-    expansions: Vec<Expansion>,
-    fallback: bool,
+pub(super) struct Run {
+    pub query: Box<dyn Query>,
+    pub scored: Vec<(f32, DocAddress)>,
+    pub total: usize,
+    pub counts: FacetCounts,
 }
 
 fn run_query(
     ctx: &Context<'_>,
     req: &SearchRequest,
-    text: &str,
-    field_filters: &[(Occur, &'static str, String)],
-    combine: Words,
+    query: Box<dyn Query>,
     limit: usize,
 ) -> Result<Run, IndexError> {
-    let TextQuery {
-        query: text_query,
-        expansions,
-        fallback,
-    } = text_query(ctx, text, combine)?;
-    let query = with_filters(ctx.fields, text_query, req, field_filters)?;
     let counter = ctx.facets.collector(ctx.fields, ctx.searcher);
     let top = tantivy::collector::TopDocs::with_limit(limit.max(1)).and_offset(req.offset);
     let (scored, (total, counts)): (Vec<(f32, DocAddress)>, _) = match req.sort {
@@ -275,213 +318,87 @@ fn run_query(
         scored,
         total,
         counts,
-        expansions,
-        fallback,
     })
 }
 
-/// The scored part of a search, with what shaped it.
-struct TextQuery {
-    query: Box<dyn Query>,
-    /// Theme labels that fired.
-    expansions: Vec<Expansion>,
-    /// The input did not parse and was searched as plain words.
-    fallback: bool,
-}
-
-/// The scored part: parsed user query, plus typo-tolerant and theme-expansion alternatives.
-fn text_query(ctx: &Context<'_>, q: &str, combine: Words) -> Result<TextQuery, IndexError> {
-    if q.is_empty() {
-        return Ok(TextQuery {
-            query: Box::new(AllQuery),
-            expansions: Vec::new(),
-            fallback: false,
-        });
-    }
+/// A query parser over the default fields with their boosts; `all` makes words required.
+pub(super) fn text_parser(ctx: &Context<'_>, all: bool) -> QueryParser {
     let defaults = ctx.fields.default_search();
     let mut parser = QueryParser::for_index(ctx.index, defaults.iter().map(|(f, _)| *f).collect());
     for (field, boost) in &defaults {
         parser.set_field_boost(*field, *boost);
     }
-    if combine == Words::All {
+    if all {
         parser.set_conjunction_by_default();
     }
-    let (rest, prefixes) = split_prefixes(q);
-    // Syntax the parser accepts can still fail when searched: `field:*` becomes an exists
-    // query, which needs a fast field of that name. Such input counts as unparseable too.
-    let searchable = |query: &dyn Query| {
-        query
-            .weight(EnableScoring::disabled_from_searcher(ctx.searcher))
-            .is_ok()
-    };
-    let parsed = if rest.is_empty() {
-        Some(None)
-    } else {
-        parser
-            .parse_query(&rest)
-            .ok()
-            .filter(|query| searchable(&**query))
-            .map(Some)
-    };
-    let (main, fallback, plain) = match parsed {
-        Some(parsed) => {
-            // A bare prefix (`waterm*`) is one more word: required beside the others when all
-            // words must match.
-            let default = match combine {
-                Words::All => Occur::Must,
-                Words::Any => Occur::Should,
-            };
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                parsed.into_iter().map(|query| (default, query)).collect();
-            for (occur, prefix) in &prefixes {
-                let occur = if *occur == Occur::Should {
-                    default
-                } else {
-                    *occur
-                };
-                let any: Vec<Box<dyn Query>> = ctx
-                    .fields
-                    .titles
-                    .iter()
-                    .chain(&ctx.fields.texts)
-                    .chain([&ctx.fields.reference])
-                    .map(|field| {
-                        let term = Term::from_field_text(*field, prefix);
-                        Box::new(FuzzyTermQuery::new_prefix(term, 0, true)) as Box<dyn Query>
-                    })
-                    .collect();
-                clauses.push((occur, Box::new(BooleanQuery::union(any))));
-            }
-            let main: Box<dyn Query> = if prefixes.is_empty() {
-                clauses.pop().map(|(_, q)| q).expect("a parsed query")
-            } else {
-                Box::new(BooleanQuery::new(clauses))
-            };
-            (main, false, rest)
-        }
-        None => {
-            let plain = words(q).join(" ");
-            (parser.parse_query_lenient(&plain).0, true, plain)
-        }
-    };
-    if is_strict(&plain) && !fallback {
-        return Ok(TextQuery {
-            query: main,
-            expansions: Vec::new(),
-            fallback,
-        });
-    }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
-    let fuzzy = fuzzy_alternatives(ctx, &plain)?;
-    if !fuzzy.is_empty() {
-        let union = BooleanQuery::union(fuzzy);
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(Box::new(union), FUZZY_BOOST)),
-        ));
-    }
-    let expansions = expansions(q, ctx.labels);
-    for e in &expansions {
-        let term = Term::from_facet(ctx.fields.theme, &Facet::from_path([e.theme.as_str()]));
-        let tagged = TermQuery::new(term, IndexRecordOption::Basic);
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(Box::new(tagged), EXPANSION_SCORE)),
-        ));
-    }
-    let query: Box<dyn Query> = if clauses.len() == 1 {
-        clauses.pop().map(|(_, q)| q).expect("one clause")
-    } else {
-        Box::new(BooleanQuery::new(clauses))
-    };
-    Ok(TextQuery {
-        query,
-        expansions,
-        fallback,
-    })
+    parser
 }
 
-/// Typo-tolerant alternatives for the rare words of `q` (see [`TYPO_RARE_BELOW`]).
-fn fuzzy_alternatives(ctx: &Context<'_>, q: &str) -> Result<Vec<Box<dyn Query>>, IndexError> {
-    let mut out: Vec<Box<dyn Query>> = Vec::new();
-    for word in bare_words(q) {
-        let mut known = 0;
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-        for field in ctx.fields.titles.iter().chain(&ctx.fields.texts) {
-            let Ok(mut analyzer) = ctx.index.tokenizer_for_field(*field) else {
-                continue;
-            };
-            let mut stream = analyzer.token_stream(&word);
-            while let Some(token) = stream.next() {
-                let term = Term::from_field_text(*field, &token.text);
-                known += ctx.searcher.doc_freq(&term)?;
-                // The edit distance follows the shorter of word and stem: a short stem (pengujian
-                // → uji) at distance 2 would match unrelated short words.
-                let length = word.chars().count().min(token.text.chars().count());
-                if let Some(distance) = typo_distance(length) {
-                    alternatives.push(Box::new(FuzzyTermQuery::new(term, distance, true)));
-                }
-            }
-        }
-        if known < TYPO_RARE_BELOW {
-            out.extend(alternatives);
-        }
-    }
-    Ok(out)
+/// Any word starting with `prefix` (lower case) in a title, text or reference.
+pub(super) fn prefix_query(ctx: &Context<'_>, prefix: &str) -> Box<dyn Query> {
+    let any: Vec<Box<dyn Query>> = ctx
+        .fields
+        .titles
+        .iter()
+        .chain(&ctx.fields.texts)
+        .chain([&ctx.fields.reference])
+        .map(|field| {
+            let term = Term::from_field_text(*field, prefix);
+            Box::new(FuzzyTermQuery::new_prefix(term, 0, true)) as Box<dyn Query>
+        })
+        .collect();
+    Box::new(BooleanQuery::union(any))
 }
 
-/// Edits tolerated in a word of `length` characters: 1 from 5 characters, 2 from 9.
-fn typo_distance(length: usize) -> Option<u8> {
-    match length {
-        0..5 => None,
-        5..9 => Some(1),
-        _ => Some(2),
-    }
+fn facet_term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
+    let term = Term::from_facet(field, &Facet::from_path([value]));
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
+/// The text query with every filter: the request's, the query text's `facet:value`, and what
+/// was understood from the text (for a facet the request does not filter, and dates it leaves
+/// open).
 fn with_filters(
     fields: &Fields,
     text: Box<dyn Query>,
     req: &SearchRequest,
+    understood: &TextFilters,
     field_filters: &[(Occur, &str, String)],
-) -> Result<Box<dyn Query>, IndexError> {
-    let facet_term = |field, value: &str| -> Box<dyn Query> {
-        let term = Term::from_facet(field, &Facet::from_path([value]));
-        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-    };
+) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
     for (occur, name, value) in field_filters {
         if let Some(field) = fields.facet(name) {
             clauses.push((*occur, unscored(facet_term(field, value))));
         }
     }
-    for (name, values) in &req.filters {
+    let mut filters = req.filters.clone();
+    for (facet, values) in &understood.facets {
+        filters
+            .entry(facet.clone())
+            .or_insert_with(|| values.clone());
+    }
+    for (name, values) in &filters {
         let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
-        if values.is_empty() {
+        let Some(field) = fields.facet(name).filter(|_| !values.is_empty()) else {
             continue;
-        }
-        let Some(field) = fields.facet(name) else {
-            return Err(IndexError::BadRequest(format!(
-                "unknown facet {name:?}; facets are {}",
-                FACETS.join(", ")
-            )));
         };
         let any: Vec<Box<dyn Query>> = values.iter().map(|v| facet_term(field, v)).collect();
         clauses.push((Occur::Must, unscored(Box::new(BooleanQuery::union(any)))));
     }
-    if req.from.is_some() || req.to.is_some() {
+    let (from, to) = (req.from.or(understood.from), req.to.or(understood.to));
+    if from.is_some() || to.is_some() {
         let bound = |d: Option<i64>| match d {
             Some(d) => Bound::Included(Term::from_field_i64(fields.applies_from, d)),
             None => Bound::Unbounded,
         };
-        let range = RangeQuery::new(bound(req.from), bound(req.to));
+        let range = RangeQuery::new(bound(from), bound(to));
         clauses.push((Occur::Must, unscored(Box::new(range))));
     }
-    Ok(if clauses.len() == 1 {
+    if clauses.len() == 1 {
         clauses.pop().map(|(_, q)| q).expect("one clause")
     } else {
         Box::new(BooleanQuery::new(clauses))
-    })
+    }
 }
 
 fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
@@ -558,25 +475,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_match_whole_consecutive_words_only() {
-        let labels = vec![
-            ThemeLabel::new("tanda air".into(), "content-provenance".into()),
-            ThemeLabel::new("watermark".into(), "content-provenance".into()),
-            ThemeLabel::new("red teaming".into(), "safety-testing".into()),
-        ];
-        let fired = expansions("Tanda  AIR wajib", &labels);
-        assert_eq!(fired.len(), 1);
-        assert_eq!(fired[0].theme, "content-provenance");
-        assert!(expansions("watermarks", &labels).is_empty());
-        assert!(expansions("air tanda", &labels).is_empty());
-        assert_eq!(expansions("\"red teaming\" watermark", &labels).len(), 2);
-    }
-
-    #[test]
-    fn typo_distance_and_escaping() {
-        assert_eq!(typo_distance(4), None);
-        assert_eq!(typo_distance(5), Some(1));
-        assert_eq!(typo_distance(9), Some(2));
+    fn escaping() {
         assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
         assert_eq!(truncate("abcdef", 3), "abc…");
     }

@@ -7,10 +7,22 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions,
 };
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Languages with their own text fields; other or missing language tags go to English.
 pub const LANGUAGES: [&str; 3] = ["en", "id", "ms"];
+
+/// The text fields a query may name (`title_en:…`); all are searched by default.
+pub const TEXT_FIELDS: [&str; 8] = [
+    "ref",
+    "title_en",
+    "title_id",
+    "title_ms",
+    "text_en",
+    "text_id",
+    "text_ms",
+    "instrument_name",
+];
 
 /// The facet fields, in the order responses list them.
 pub const FACETS: [&str; 5] = ["jurisdiction", "kind", "status", "role", "theme"];
@@ -20,14 +32,21 @@ pub struct Fields {
     pub iri: Field,
     pub kind: Field,
     pub reference: Field,
+    /// The reference key ([`super::reference::key`]), for reference lookups.
+    pub reference_key: Field,
     /// Display title (English preferred), stored only.
     pub title: Field,
     /// Per language, in [`LANGUAGES`] order: searchable titles and texts (stored for snippets).
     pub titles: [Field; 3],
     pub texts: [Field; 3],
+    /// Every title and text word as written (documents only, no frequencies or positions): the
+    /// dictionary typo corrections are looked up in (`index::typo`), since a misspelt word's
+    /// stem ("accountabilti") need not be near the right word's stem ("account").
+    pub spelling: Field,
     pub language: Field,
     pub jurisdiction: Field,
     pub instrument: Field,
+    /// The instrument's short name, stored and searchable ("EU AI Act", "NIST AI RMF").
     pub instrument_name: Field,
     pub issuer: Field,
     pub status: Field,
@@ -57,6 +76,7 @@ impl Fields {
         let mut out = vec![(self.reference, 1.5)];
         out.extend(self.titles.iter().map(|f| (*f, 2.0)));
         out.extend(self.texts.iter().map(|f| (*f, 1.0)));
+        out.push((self.instrument_name, 0.5));
         out
     }
 }
@@ -90,13 +110,22 @@ pub fn build() -> (Schema, Fields) {
         iri: b.add_text_field("iri", STRING | STORED),
         kind: b.add_facet_field("kind", facet()),
         reference: b.add_text_field("ref", text(analysis::PLAIN, true)),
+        reference_key: b.add_text_field("ref_key", STRING),
         title: b.add_text_field("title", STORED),
         titles,
         texts,
+        spelling: b.add_text_field(
+            "spelling",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analysis::PLAIN)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         language: b.add_text_field("language", STRING | STORED),
         jurisdiction: b.add_facet_field("jurisdiction", facet()),
         instrument: b.add_text_field("instrument", STRING | STORED),
-        instrument_name: b.add_text_field("instrument_name", STORED),
+        instrument_name: b.add_text_field("instrument_name", text(analysis::PLAIN, true)),
         issuer: b.add_text_field("issuer", STRING | STORED),
         status: b.add_facet_field("status", facet()),
         binding: b.add_text_field("binding", STRING | STORED),

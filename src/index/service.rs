@@ -4,7 +4,9 @@
 //! Rules (see README "Search"): the service pattern is a set of triples on one subject
 //! variable; `cw:query` (a literal, required) is the search text; `cw:jurisdiction` (literal
 //! code, repeatable) and `cw:limit` (integer, default 20, at most 100) narrow it; `cw:score` and
-//! `cw:snippet` bind variables. The handler never sees bindings from outside the SERVICE block,
+//! `cw:snippet` bind variables. The query text is searched literally (a result set has no place
+//! to say which words became filters); `cw:understand true` reads jurisdictions, roles and dates
+//! in it as the API does. The handler never sees bindings from outside the SERVICE block,
 //! so the query text must be a literal inside it; join the hits with graph patterns outside.
 
 use super::query::{MAX_LIMIT, SearchRequest};
@@ -69,7 +71,10 @@ fn parse(pattern: &GraphPattern) -> Result<Call, ServiceError> {
     let mut hit: Option<Variable> = None;
     let mut call = Call {
         hit: Variable::new_unchecked("hit"),
-        request: SearchRequest::default(),
+        request: SearchRequest {
+            understand: false,
+            ..SearchRequest::default()
+        },
         score: None,
         snippet: None,
     };
@@ -114,11 +119,22 @@ fn parse(pattern: &GraphPattern) -> Result<Call, ServiceError> {
                 })?;
                 call.request.limit = Some(limit.min(MAX_LIMIT));
             }
+            "understand" => {
+                call.request.understand = match literal(&triple.object, "cw:understand")?.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(ServiceError::Pattern(format!(
+                            "cw:understand {other:?} is not a boolean"
+                        )));
+                    }
+                }
+            }
             "score" => call.score = Some(variable()?),
             "snippet" => call.snippet = Some(variable()?),
             _ => {
                 return Err(ServiceError::Pattern(format!(
-                    "unsupported predicate <{predicate}>; use cw:query, cw:jurisdiction, cw:limit, cw:score, cw:snippet"
+                    "unsupported predicate <{predicate}>; use cw:query, cw:jurisdiction, cw:limit, cw:understand, cw:score, cw:snippet"
                 )));
             }
         }

@@ -1,8 +1,88 @@
 //! Query-text rewriting: what Tantivy's query parser does not do for us (facet conditions as
-//! filters, single-word prefixes) and what decides typo tolerance, expansion and relaxation.
+//! filters, single-word prefixes), telling plain queries from boolean syntax, and splitting a
+//! plain query into its pieces (words, phrases, prefixes, field terms).
 
-use super::schema::FACETS;
+use super::reference::parts;
+use super::schema::{FACETS, TEXT_FIELDS};
 use tantivy::query::Occur;
+
+/// One piece of a plain query (one without boolean syntax).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Piece {
+    /// A word as typed (outer punctuation trimmed) and its alphanumeric parts in lower case:
+    /// "record-keeping" and "50(2)" have two parts each.
+    Word { raw: String, parts: Vec<String> },
+    /// A quoted phrase (its words), `prefix` when followed by `*`.
+    Phrase { words: Vec<String>, prefix: bool },
+    /// `water*`: any word starting so.
+    Prefix(String),
+    /// `title_en:word` or `ref:"…"`: a word or phrase in one field.
+    Field {
+        field: &'static str,
+        words: Vec<String>,
+    },
+}
+
+/// True when the text uses boolean syntax (AND, OR, NOT, +required, -excluded, boosts, slop,
+/// ranges, grouped field values): such a query means exactly what it says and goes to
+/// Tantivy's parser. Parentheses alone are punctuation ("Art. 50(2)", "events (logs)").
+pub(super) fn has_operators(q: &str) -> bool {
+    tokens_outside_quotes(q).iter().any(|t| {
+        matches!(*t, "AND" | "OR" | "NOT" | "&&" | "||")
+            || (t.len() > 1 && t.starts_with(['+', '-']))
+            || t.contains(['^', '~', '[', ']', '{', '}'])
+            || t.contains(":(")
+    })
+}
+
+/// Splits a plain query into pieces, in order. Text that is neither word nor phrase
+/// (punctuation, a bare `*`) is dropped.
+pub(super) fn plain_pieces(q: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    for token in tokens_outside_quotes(q) {
+        if let Some(quoted) = token.strip_prefix('"') {
+            let (inside, after) = quoted.split_once('"').unwrap_or((quoted, ""));
+            let words = parts(inside);
+            if !words.is_empty() {
+                out.push(Piece::Phrase {
+                    words,
+                    prefix: after.starts_with('*'),
+                });
+            }
+            continue;
+        }
+        if let Some((field, value)) = token.split_once(':')
+            && let Some(field) = TEXT_FIELDS.iter().find(|f| **f == field)
+        {
+            let words = parts(value);
+            if !words.is_empty() {
+                out.push(Piece::Field { field, words });
+            }
+            continue;
+        }
+        if let Some(stem) = token.strip_suffix('*')
+            && !stem.is_empty()
+            && stem.chars().all(char::is_alphanumeric)
+        {
+            out.push(Piece::Prefix(stem.to_lowercase()));
+            continue;
+        }
+        // "Singapore's" is the word Singapore.
+        let token = token
+            .strip_suffix("'s")
+            .or_else(|| token.strip_suffix("\u{2019}s"))
+            .unwrap_or(token);
+        let raw = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let words = parts(raw);
+        if !words.is_empty() {
+            out.push(Piece::Word {
+                raw: raw.to_owned(),
+                parts: words,
+            });
+        }
+    }
+    out
+}
 
 /// Takes facet conditions (`jurisdiction:SG`, `-kind:theme`) out of the query text: they filter
 /// (AND, or NOT when negated) rather than add optional terms. Returns the rest of the text.
@@ -100,15 +180,6 @@ fn tokens_outside_quotes(q: &str) -> Vec<&str> {
     out
 }
 
-/// Words and phrases joined by the default operator: none when the query names an operator.
-pub(super) fn joined_words(q: &str) -> usize {
-    let tokens = tokens_outside_quotes(q);
-    if is_strict(q) || tokens.contains(&"OR") {
-        return 0;
-    }
-    tokens.len()
-}
-
 /// Explicit boolean syntax (AND, NOT, +required, -excluded) means exactly what it says: no
 /// typo-tolerant or theme alternatives are added beside it.
 pub(super) fn is_strict(q: &str) -> bool {
@@ -147,7 +218,5 @@ mod tests {
                 (Occur::Must, "regul".into())
             ]
         );
-        assert_eq!(joined_words("serious incident \"human oversight\""), 3);
-        assert_eq!(joined_words("penyedia OR pembekal"), 0);
     }
 }

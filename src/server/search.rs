@@ -41,6 +41,17 @@ pub fn parse_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiErr
             "to" => request.to = Some(date("to", value)?),
             "limit" => request.limit = Some(number("limit", value)?),
             "offset" => request.offset = number("offset", value)?,
+            "understand" => {
+                request.understand = match value.as_str() {
+                    "" | "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "understand={other:?}: use true or false"
+                        )));
+                    }
+                }
+            }
             "sort" => {
                 request.sort = match value.as_str() {
                     "" | "relevance" => Sort::Relevance,
@@ -59,7 +70,7 @@ pub fn parse_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiErr
                 .push(value.clone()),
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter {other:?}; use q, {}, from, to, limit, offset, sort",
+                    "unknown parameter {other:?}; use q, {}, from, to, limit, offset, sort, understand",
                     FACETS.join(", ")
                 )));
             }

@@ -35,6 +35,10 @@ pub mod retention;
 // What is built from the graph, and how it is served.
 pub mod sparql;
 pub mod index;
+pub mod mapping;
+pub mod export;
+pub mod import;
+pub mod questionnaire;
 pub mod downstream;
 pub mod server;
 

@@ -4,6 +4,8 @@
 mod crawl;
 #[path = "cli/discoveries.rs"]
 mod discoveries;
+#[path = "cli/export.rs"]
+mod exports;
 #[path = "cli/search.rs"]
 mod search;
 #[path = "cli/sources.rs"]
@@ -121,13 +123,29 @@ enum Command {
         #[command(subcommand)]
         command: discoveries::DiscoveriesCommand,
     },
-    /// Write the whole store (all named graphs) to standard output
+    /// Export the dataset, OSCAL catalogs and mappings, SSSOM, or obligation spreadsheets
     Export {
         #[command(flatten)]
         common: Common,
-        /// nquads or trig
-        #[arg(long, default_value = "nquads")]
-        format: String,
+        /// Without a subcommand: the whole dataset in this format (`export graph --format …`)
+        #[arg(long)]
+        format: Option<String>,
+        #[command(subcommand)]
+        command: Option<exports::ExportCommand>,
+    },
+    /// Import mappings (OSCAL control mapping or SSSOM/TSV) into their own named graph
+    Import {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: exports::ImportCommand,
+    },
+    /// A de-duplicated vendor questionnaire for chosen frameworks, jurisdictions and a buyer role
+    Questionnaire {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: exports::QuestionnaireArgs,
     },
     /// Copy the store, the ops database and the snapshots into DIR (a new directory) while
     /// nothing else holds them; with `crosswalk serve` running, use POST /api/admin/backup
@@ -403,15 +421,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 return Ok(ExitCode::SUCCESS);
             };
             let query = saved.get(&name).map_err(|e| e.to_string())?;
-            let pairs: Vec<(&str, &str)> = params
-                .iter()
-                .map(|p| {
-                    p.split_once('=')
-                        .ok_or_else(|| format!("--param {p:?}: expected key=value"))
-                })
-                .collect::<Result<_, _>>()?;
-            let bindings = query.bindings(pairs).map_err(|e| e.to_string())?;
-            let engine = engine(&config, open(&config, "GET /api/queries/{name}")?);
+            let pairs = key_values(&params)?;
+            let graph = open(&config, "GET /api/queries/{name}")?;
+            let codes = graph::codes::Codes::load(&graph).map_err(|e| e.to_string())?;
+            let bindings = query
+                .checked_bindings(pairs, &codes)
+                .map_err(|e| e.to_string())?;
+            let engine = engine(&config, graph);
             let mut prepared = engine
                 .prepare(&query.text, &DatasetRequest::default())
                 .map_err(|e| e.to_string())?;
@@ -433,23 +449,28 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Discoveries { common, command } => {
             discoveries::discoveries(&load_config(&common)?, command)
         }
-        Command::Export { common, format } => {
+        Command::Export {
+            common,
+            format,
+            command,
+        } => {
             let config = load_config(&common)?;
-            let graph = open(&config, "POST /sparql with a CONSTRUCT")?;
-            let format = match format.as_str() {
-                "nquads" | "nq" => oxigraph::io::RdfFormat::NQuads,
-                "trig" => oxigraph::io::RdfFormat::TriG,
-                other => {
-                    return Err(format!(
-                        "unsupported export format {other:?}: use nquads or trig"
-                    ));
-                }
-            };
-            let mut out = graph
-                .dump(format, std::io::BufWriter::new(std::io::stdout().lock()))
-                .map_err(|e| e.to_string())?;
-            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
-            Ok(ExitCode::SUCCESS)
+            let command = exports::ExportCommand::or_graph(command, format)?;
+            let graph = open(&config, command.endpoint())?;
+            let engine = engine(&config, graph.clone());
+            exports::export(&config, &graph, &engine, command)
+        }
+        Command::Import { common, command } => {
+            let config = load_config(&common)?;
+            let opened = open_with_hint(&config, "POST /api/import/mappings (admin bearer token)")?;
+            exports::import_mappings(&opened, command)
+        }
+        Command::Questionnaire { common, args } => {
+            let config = load_config(&common)?;
+            exports::questionnaire(
+                &open(&config, "GET /api/questionnaire.{md,csv,xlsx}")?,
+                args,
+            )
         }
     }
 }
@@ -480,4 +501,15 @@ fn print_results(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--param key=value` arguments as pairs.
+fn key_values(params: &[String]) -> Result<Vec<(&str, &str)>, String> {
+    params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .ok_or_else(|| format!("--param {p:?}: expected key=value"))
+        })
+        .collect()
 }

@@ -412,14 +412,18 @@ fn saved_query_parameters_are_typed_and_injection_is_rejected() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{attempt:?}");
     }
     assert_eq!(get(&[("nonsense", "1")]).status(), StatusCode::BAD_REQUEST);
-    // A string-typed value is data, not syntax: it matches nothing and breaks nothing.
-    assert_eq!(
-        get(&[(
-            "jurisdiction",
-            "https://w3id.org/crosswalk/id/jurisdiction/XX"
-        )])
-        .status(),
-        StatusCode::OK
+    // A well-formed IRI the graph does not know is refused too (issue 19: a near miss must not
+    // answer with a plausible empty result), naming the known codes nearest to it.
+    let unknown_code = get(&[(
+        "jurisdiction",
+        "https://w3id.org/crosswalk/id/jurisdiction/XX",
+    )]);
+    assert_eq!(unknown_code.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        unknown_code
+            .text()
+            .unwrap()
+            .contains("unknown jurisdiction \"XX\"")
     );
     let unknown = client()
         .get(shipped().url("/api/queries/drop-everything"))

@@ -100,7 +100,7 @@ fn load_query_and_export_on_a_real_store() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid value"));
 
-    let export = crosswalk(&["export", "--data", dir, "--format", "nquads"]);
+    let export = crosswalk(&["export", "--data", dir, "graph", "--format", "nquads"]);
     assert!(export.status.success());
     let nquads = stdout(&export);
     assert!(nquads.contains("<urn:cli:s> <urn:cli:p> \"loaded by the CLI\" <https://w3id.org/crosswalk/graph/load/extra.ttl> ."));
@@ -123,4 +123,85 @@ fn a_store_held_by_another_process_is_refused_with_a_pointer_to_the_api() {
         "{stderr}"
     );
     assert!(Path::new(&data.path().join("graph")).exists());
+}
+
+#[test]
+fn exports_imports_and_the_questionnaire_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let near_miss = crosswalk(&["export", "--data", dir, "oscal-catalog", "nist-ai-rmf"]);
+    assert_eq!(near_miss.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&near_miss.stderr);
+    assert!(stderr.contains("closest known: us-nist-ai-rmf"), "{stderr}");
+
+    let sssom = data.path().join("rmf-iso.sssom.tsv");
+    let export = crosswalk(&[
+        "export",
+        "--data",
+        dir,
+        "sssom",
+        "us-nist-ai-rmf",
+        "iso-iec-42001",
+        "-o",
+        sssom.to_str().unwrap(),
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let import = crosswalk(&[
+        "import",
+        "--data",
+        dir,
+        "mappings",
+        sssom.to_str().unwrap(),
+        "--name",
+        "cli-roundtrip",
+    ]);
+    assert!(import.status.success(), "{}", stdout(&import));
+    assert!(
+        stdout(&import).starts_with("280 rows, 280 accepted, 0 rejected"),
+        "{}",
+        stdout(&import)
+    );
+
+    let bad = data.path().join("bad.tsv");
+    std::fs::write(
+        &bad,
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\n\
+         us-nist-ai-rmf:GOVERN-1.1\tskos:relatedMatch\tiso-iec-42001:4.1\tsemapv:ManualMappingCuration\n\
+         us-nist-ai-rmf:GOVERN-1.1\tskos:vaguelyLike\tiso-iec-42001:4.2\tsemapv:ManualMappingCuration\n",
+    )
+    .unwrap();
+    let rejected = crosswalk(&["import", "--data", dir, "mappings", bad.to_str().unwrap()]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(
+        stdout(&rejected).contains("REJECTED  line 3"),
+        "{}",
+        stdout(&rejected)
+    );
+    assert!(
+        stdout(&rejected).contains("nothing written"),
+        "{}",
+        stdout(&rejected)
+    );
+
+    let questionnaire = crosswalk(&[
+        "questionnaire",
+        "--data",
+        dir,
+        "--framework",
+        "sg-mgf-genai",
+        "--role",
+        "deployer",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        questionnaire.status.success(),
+        "{}",
+        String::from_utf8_lossy(&questionnaire.stderr)
+    );
+    assert!(stdout(&questionnaire).starts_with("Question,Theme,Strength,Question text"));
 }

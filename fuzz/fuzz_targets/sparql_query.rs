@@ -40,6 +40,7 @@ fn engine() -> &'static Engine {
                   GRAPH ex:g1 { ex:a ex:p 1, 2, "three"@en, ex:b . ex:b ex:q "2026-08-02"^^xsd:date }
                   GRAPH ex:g2 { ex:b ex:p ex:a ; rdfs:label "bee", "lebah"@id . _:x ex:r ex:a }
                 }"#,
+                &DatasetRequest::default(),
             )
             .expect("fixture data");
         engine

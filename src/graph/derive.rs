@@ -1,6 +1,10 @@
 //! Derived knowledge, recomputed from the curated graphs into `…/graph/derived`:
 //!
-//! * superclass types (`cw:Control` ⇒ `cw:Provision`), so queries need no inference engine;
+//! * the `rdfs:subClassOf` and `rdfs:subPropertyOf` closure of the ontology, standard terms
+//!   included (`cw:Control` ⇒ `cw:Provision` ⇒ `eli:LegalResourceSubdivision`, `cw:Source` ⇒
+//!   `dcat:Distribution`, `cw:jurisdiction` ⇒ `dcterms:spatial`, `skos:exactMatch` ⇒
+//!   `skos:closeMatch` ⇒ `skos:mappingRelation`), so ELI-, PROV-, DCAT- and SKOS-aware clients
+//!   find our data without an inference engine;
 //! * `skos:*Match` triples for every mapping, from its typed relationship;
 //! * transitive mappings A→B→C through a shared middle element, by the *weakest-link* rule:
 //!   the chain is only as strong as its weakest hop (`equal` only if both hops are `equal`),
@@ -11,6 +15,7 @@
 //! does not bump the graph revision.
 
 use super::feed::{Consumer, ConsumerError};
+use super::relationship::Relationship;
 use super::{Graph, GraphError, names};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Term, Triple};
@@ -19,7 +24,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const DIRECT_MAPPINGS: &str = include_str!("../../queries/derive/direct-mappings.rq");
-const SUBCLASS_TYPES: &str = include_str!("../../queries/derive/subclass-types.rq");
+const CLASS_HIERARCHY: &str = include_str!("../../queries/derive/class-hierarchy.rq");
+const PROPERTY_HIERARCHY: &str = include_str!("../../queries/derive/property-hierarchy.rq");
+const TYPED_INSTANCES: &str = include_str!("../../queries/derive/typed-instances.rq");
+const SUBPROPERTY_STATEMENTS: &str = include_str!("../../queries/derive/subproperty-statements.rq");
 /// Attempts at a refresh when other writes keep landing between its reads and its write.
 const ATTEMPTS: usize = 8;
 
@@ -34,98 +42,12 @@ pub struct DeriveReport {
     pub revision: u64,
 }
 
-/// Relationship kinds, ordered from weakest to strongest for the weakest-link rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rel {
-    Related,
-    Supports,
-    IsSupportedBy,
-    IntersectsWith,
-    SubsetOf,
-    SupersetOf,
-    Equal,
-}
-
-impl Rel {
-    fn from_iri(iri: &str) -> Option<Self> {
-        Some(match names::cw_local(iri)? {
-            "equal" => Self::Equal,
-            "subsetOf" => Self::SubsetOf,
-            "supersetOf" => Self::SupersetOf,
-            "intersectsWith" => Self::IntersectsWith,
-            "supports" => Self::Supports,
-            "isSupportedBy" => Self::IsSupportedBy,
-            "related" => Self::Related,
-            // notRelated and contrary do not propagate.
-            _ => return None,
-        })
-    }
-
-    fn local(self) -> &'static str {
-        match self {
-            Self::Equal => "equal",
-            Self::SubsetOf => "subsetOf",
-            Self::SupersetOf => "supersetOf",
-            Self::IntersectsWith => "intersectsWith",
-            Self::Supports => "supports",
-            Self::IsSupportedBy => "isSupportedBy",
-            Self::Related => "related",
-        }
-    }
-
-    /// The relationship read from object to subject.
-    fn inverse(self) -> Self {
-        match self {
-            Self::SubsetOf => Self::SupersetOf,
-            Self::SupersetOf => Self::SubsetOf,
-            Self::Supports => Self::IsSupportedBy,
-            Self::IsSupportedBy => Self::Supports,
-            other => other,
-        }
-    }
-
-    fn skos_match(self) -> &'static str {
-        match self {
-            Self::Equal => "exactMatch",
-            Self::SubsetOf => "broadMatch",
-            Self::SupersetOf => "narrowMatch",
-            Self::IntersectsWith => "closeMatch",
-            Self::Supports | Self::IsSupportedBy | Self::Related => "relatedMatch",
-        }
-    }
-
-    /// A→B then B→C. `equal` is the identity; containment composes only in one direction;
-    /// A ⊇ B ⊆ C shares B, so A and C intersect; everything else degrades to `related`.
-    fn compose(self, next: Self) -> Self {
-        match (self, next) {
-            (Self::Equal, other) | (other, Self::Equal) => other,
-            (Self::SubsetOf, Self::SubsetOf) => Self::SubsetOf,
-            (Self::SupersetOf, Self::SupersetOf) => Self::SupersetOf,
-            (Self::SupersetOf, Self::SubsetOf) => Self::IntersectsWith,
-            (Self::Supports, Self::Supports) => Self::Supports,
-            (Self::IsSupportedBy, Self::IsSupportedBy) => Self::IsSupportedBy,
-            _ => Self::Related,
-        }
-    }
-
-    /// Rank for choosing between alternative paths: tighter relationships first.
-    fn rank(self) -> u8 {
-        match self {
-            Self::Equal => 4,
-            Self::SubsetOf | Self::SupersetOf => 3,
-            Self::IntersectsWith => 2,
-            Self::Supports | Self::IsSupportedBy => 1,
-            Self::Related => 0,
-        }
-    }
-}
-
 #[derive(Clone)]
 struct Edge {
     mapping: String,
     from: String,
     to: String,
-    rel: Rel,
+    rel: Relationship,
     strength: Option<i64>,
     confidence: Option<f64>,
     evidence: u8,
@@ -189,15 +111,18 @@ fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
     let mut edges = Vec::new();
     let mut skos = Vec::new();
     for row in &rows {
-        let (Some(mapping), Some(from), Some(to), Some(rel)) = (
+        // Only relationships with a SKOS match chain (not notRelated, not contrary).
+        let (Some(mapping), Some(from), Some(to), Some((rel, skos_match))) = (
             text(row, "mapping"),
             text(row, "subject"),
             text(row, "object"),
-            text(row, "relationship").and_then(|r| Rel::from_iri(&r)),
+            text(row, "relationship")
+                .and_then(|r| Relationship::from_iri(&r))
+                .and_then(|r| Some((r, r.skos_match()?))),
         ) else {
             continue;
         };
-        skos.push((from.clone(), rel.skos_match(), to.clone()));
+        skos.push((from.clone(), skos_match, to.clone()));
         for (node, var) in [(&from, "subjectInstrument"), (&to, "objectInstrument")] {
             if let Some(instrument) = text(row, var) {
                 instrument_of.insert(node.clone(), instrument);
@@ -247,7 +172,7 @@ fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
         .collect();
 
     // Best two-hop chain per ordered pair (A, C), A < C by IRI so each pair is derived once.
-    let mut best: BTreeMap<(String, String), (Rel, Edge, Edge)> = BTreeMap::new();
+    let mut best: BTreeMap<(String, String), (Relationship, Edge, Edge)> = BTreeMap::new();
     for (middle, legs) in &outgoing {
         for first in legs {
             // first goes middle → X; read it as X → middle.
@@ -268,7 +193,7 @@ fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
                 }
                 let rel = a_to_middle.compose(second.rel);
                 let key = (a.clone(), c.clone());
-                let score = |rel: Rel, x: &Edge, y: &Edge| {
+                let score = |rel: Relationship, x: &Edge, y: &Edge| {
                     (
                         rel.rank(),
                         x.evidence.min(y.evidence),
@@ -287,13 +212,6 @@ fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
 
     let mut triples: HashSet<Triple> = HashSet::new();
     let node = |iri: &str| NamedNode::new_unchecked(iri);
-    for row in graph.select("derive: subclass types", SUBCLASS_TYPES, [])? {
-        if let (Some(Term::NamedNode(i)), Some(Term::NamedNode(c))) =
-            (row.get("instance"), row.get("superclass"))
-        {
-            triples.insert(Triple::new(i.clone(), rdf::TYPE, c.clone()));
-        }
-    }
     for (from, predicate, to) in &skos {
         triples.insert(Triple::new(node(from), names::skos(predicate), node(to)));
     }
@@ -367,7 +285,44 @@ fn compute(graph: &Graph) -> Result<(DeriveReport, Write), GraphError> {
                 &mut triples,
             );
         }
-        triples.insert(Triple::new(node(a), names::skos(rel.skos_match()), node(c)));
+        if let Some(skos_match) = rel.skos_match() {
+            triples.insert(Triple::new(node(a), names::skos(skos_match), node(c)));
+        }
+    }
+
+    // The schema closure: the stored statements' entailed types and super-properties, and
+    // those of the statements computed above.
+    let classes = Hierarchy::load(graph, "derive: class hierarchy", CLASS_HIERARCHY)?;
+    let properties = Hierarchy::load(graph, "derive: property hierarchy", PROPERTY_HIERARCHY)?;
+    let mut stored = Vec::new();
+    for row in graph.select("derive: typed instances", TYPED_INSTANCES, [])? {
+        if let (Some(Term::NamedNode(i)), Some(Term::NamedNode(c))) =
+            (row.get("instance"), row.get("class"))
+        {
+            stored.push(Triple::new(i.clone(), rdf::TYPE, c.clone()));
+        }
+    }
+    for row in graph.select(
+        "derive: sub-property statements",
+        SUBPROPERTY_STATEMENTS,
+        [],
+    )? {
+        if let (Some(Term::NamedNode(p)), Some(s), Some(o)) =
+            (row.get("p"), row.get("s"), row.get("o"))
+        {
+            let subject = match s {
+                Term::NamedNode(n) => oxigraph::model::NamedOrBlankNode::from(n.clone()),
+                Term::BlankNode(b) => b.clone().into(),
+                _ => continue,
+            };
+            stored.push(Triple::new(subject, p.clone(), o.clone()));
+        }
+    }
+    let computed: Vec<Triple> = triples.iter().cloned().collect();
+    for triple in stored.iter().chain(&computed) {
+        for entailed in entailments(triple, &classes, &properties) {
+            triples.insert(entailed);
+        }
     }
 
     // Compare by a hash of the sorted N-Triples lines rather than by reading the graph back:
@@ -431,6 +386,68 @@ impl Consumer for Derived {
     }
 }
 
+/// A transitive `rdfs:subClassOf` or `rdfs:subPropertyOf` relation: every term's ancestors.
+struct Hierarchy(HashMap<String, BTreeSet<String>>);
+
+impl Hierarchy {
+    fn load(graph: &Graph, context: &str, query: &str) -> Result<Self, GraphError> {
+        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+        for row in graph.select(context, query, [])? {
+            if let (Some(Term::NamedNode(sub)), Some(Term::NamedNode(sup))) =
+                (row.get("sub"), row.get("super"))
+            {
+                parents
+                    .entry(sub.as_str().to_owned())
+                    .or_default()
+                    .push(sup.as_str().to_owned());
+            }
+        }
+        // Ancestors by a walk from each term; the visited set makes a cycle in the axioms
+        // harmless (each term then counts the others of its cycle as ancestors).
+        let mut ancestors = HashMap::new();
+        for term in parents.keys() {
+            let mut seen = BTreeSet::new();
+            let mut stack = parents[term].clone();
+            while let Some(next) = stack.pop() {
+                if next != *term && seen.insert(next.clone()) {
+                    stack.extend(parents.get(&next).into_iter().flatten().cloned());
+                }
+            }
+            ancestors.insert(term.clone(), seen);
+        }
+        Ok(Self(ancestors))
+    }
+
+    fn ancestors(&self, term: &str) -> impl Iterator<Item = &String> {
+        self.0.get(term).into_iter().flatten()
+    }
+}
+
+/// The types and statements `triple` entails under the two hierarchies.
+fn entailments(triple: &Triple, classes: &Hierarchy, properties: &Hierarchy) -> Vec<Triple> {
+    let mut out = Vec::new();
+    if triple.predicate == rdf::TYPE {
+        if let Term::NamedNode(class) = &triple.object {
+            for sup in classes.ancestors(class.as_str()) {
+                out.push(Triple::new(
+                    triple.subject.clone(),
+                    rdf::TYPE,
+                    NamedNode::new_unchecked(sup.clone()),
+                ));
+            }
+        }
+    } else {
+        for sup in properties.ancestors(triple.predicate.as_str()) {
+            out.push(Triple::new(
+                triple.subject.clone(),
+                NamedNode::new_unchecked(sup.clone()),
+                triple.object.clone(),
+            ));
+        }
+    }
+    out
+}
+
 fn short(iri: &str) -> String {
     iri.rsplit('/').next().unwrap_or(iri).to_owned()
 }
@@ -438,17 +455,71 @@ fn short(iri: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::Quad;
+
+    fn load(graph: &Graph, name: &str, ttl: &str) {
+        graph.load_turtle(NamedNode::new_unchecked(name), ttl);
+    }
 
     #[test]
-    fn weakest_link_composition() {
-        assert_eq!(Rel::Equal.compose(Rel::Equal), Rel::Equal);
-        assert_eq!(Rel::Equal.compose(Rel::SubsetOf), Rel::SubsetOf);
-        assert_eq!(Rel::SubsetOf.compose(Rel::SubsetOf), Rel::SubsetOf);
-        assert_eq!(Rel::SupersetOf.compose(Rel::SubsetOf), Rel::IntersectsWith);
-        assert_eq!(Rel::SubsetOf.compose(Rel::SupersetOf), Rel::Related);
-        assert_eq!(Rel::IntersectsWith.compose(Rel::Equal), Rel::IntersectsWith);
-        assert_eq!(Rel::Related.compose(Rel::Equal), Rel::Related);
+    fn materialises_the_schema_closure_from_ontology_graphs_only() {
+        let graph = Graph::in_memory().unwrap();
+        let prefixes = r#"
+            @prefix cw: <https://w3id.org/crosswalk/ontology#> .
+            @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+            @prefix eli: <http://data.europa.eu/eli/ontology#> .
+            @prefix dcterms: <http://purl.org/dc/terms/> .
+        "#;
+        load(
+            &graph,
+            "https://w3id.org/crosswalk/graph/ontology/crosswalk.ttl",
+            &format!(
+                "{prefixes}
+                cw:Control rdfs:subClassOf cw:Provision .
+                cw:Provision rdfs:subClassOf eli:LegalResourceSubdivision .
+                cw:jurisdiction rdfs:subPropertyOf dcterms:spatial .
+                dcterms:spatial rdfs:subPropertyOf dcterms:coverage .
+                skos:exactMatch rdfs:subPropertyOf skos:closeMatch ."
+            ),
+        );
+        load(
+            &graph,
+            "https://w3id.org/crosswalk/graph/seed/x.ttl",
+            &format!(
+                "{prefixes}
+                <urn:a> a cw:Control ; cw:instrument <urn:A> ; cw:jurisdiction <urn:SG> .
+                <urn:b> a cw:Provision ; cw:instrument <urn:B> .
+                <urn:m> a cw:Mapping ; cw:subject <urn:a> ; cw:object <urn:b> ; cw:relationship cw:equal .
+                # Not an ontology graph: no axiom is taken from here.
+                <urn:b> rdfs:subClassOf <urn:Nonsense> ."
+            ),
+        );
+        refresh(&graph).unwrap();
+        let ask = |q: &str| {
+            !graph
+                .select(
+                    "t",
+                    &format!("{prefixes} SELECT * {{ {q} }}")
+                        .replace("@prefix", "PREFIX")
+                        .replace("> .", ">"),
+                    [],
+                )
+                .unwrap()
+                .is_empty()
+        };
+        assert!(ask("<urn:a> a cw:Provision , eli:LegalResourceSubdivision"));
+        assert!(ask("<urn:b> a eli:LegalResourceSubdivision"));
+        assert!(ask(
+            "<urn:a> dcterms:spatial <urn:SG> ; dcterms:coverage <urn:SG>"
+        ));
+        // Computed statements are closed too: the mapping's exactMatch is also a closeMatch.
+        assert!(ask(
+            "<urn:a> skos:exactMatch <urn:b> ; skos:closeMatch <urn:b>"
+        ));
+        assert!(!ask("?x a <urn:Nonsense>"));
+        let revision = graph.revision();
+        assert!(!refresh(&graph).unwrap().changed, "closure is stable");
+        assert_eq!(graph.revision(), revision);
     }
 
     #[test]
@@ -465,20 +536,7 @@ mod tests {
             <urn:m3> a cw:Mapping ; cw:subject <urn:b2> ; cw:object <urn:a1> ; cw:relationship cw:equal ; cw:evidenceLevel cw:V1 .
             <urn:m4> a cw:Mapping ; cw:subject <urn:b2> ; cw:object <urn:c1> ; cw:relationship cw:subsetOf ; cw:evidenceLevel cw:V2 .
         "#;
-        let quads: Vec<Quad> =
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(NamedNode::new_unchecked("urn:g"))
-                .for_slice(ttl.as_bytes())
-                .collect::<Result<_, _>>()
-                .unwrap();
-        graph
-            .write(|t| {
-                for q in &quads {
-                    t.insert(q);
-                }
-                Ok::<_, GraphError>(())
-            })
-            .unwrap();
+        load(&graph, "urn:g", ttl);
         let report = refresh(&graph).unwrap();
         assert_eq!(report.derived_mappings, 1);
         assert!(report.changed);

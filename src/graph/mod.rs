@@ -8,9 +8,12 @@
 //! each records the revision it reflects and catches up by itself, so a crash between the graph
 //! commit and a consumer's heals on the next start.
 
+pub mod cache;
+pub mod codes;
 pub mod derive;
 pub mod feed;
 pub mod names;
+pub mod relationship;
 mod seeds;
 
 pub use seeds::{SeedReport, load_file, load_seed_dirs};
@@ -229,7 +232,11 @@ impl Graph {
             }));
         }
         f(&mut transaction)?;
-        let next = current + 1;
+        // An update may have dropped the meta graph (`DROP ALL`): the counter never goes back.
+        let next = read_revision_in(&transaction)
+            .map_err(storage)?
+            .max(current)
+            + 1;
         set_revision(&mut transaction, next);
         transaction.commit().map_err(storage)?;
         // Inside the lock, so subscribers see revisions in commit order.
@@ -289,6 +296,23 @@ impl Graph {
         Ok(self.store.dump_to_writer(format, out)?)
     }
 
+    /// When the current revision was committed (RFC 3339, UTC), if the store records it.
+    pub fn revision_time(&self) -> Result<Option<String>, GraphError> {
+        let quad = self
+            .quads_for_pattern(
+                Some(names::META_GRAPH.into()),
+                Some(names::REVISION_TIME),
+                None,
+                Some(names::META_GRAPH.into()),
+            )
+            .next()
+            .transpose()?;
+        Ok(quad.and_then(|q| match q.object {
+            Term::Literal(l) => Some(l.value().to_owned()),
+            _ => None,
+        }))
+    }
+
     /// Runs a SELECT over the union of all named graphs, binding `bindings` as typed terms.
     /// For internal queries (from `queries/`), not for user input.
     pub fn select(
@@ -344,15 +368,6 @@ impl Graph {
     }
 }
 
-fn revision_quad(value: &Literal) -> QuadRef<'_> {
-    QuadRef::new(
-        names::META_GRAPH,
-        names::REVISION,
-        value,
-        GraphNameRef::from(names::META_GRAPH),
-    )
-}
-
 fn parse_revision(term: Option<Term>) -> u64 {
     match term {
         Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
@@ -388,10 +403,22 @@ fn read_revision_in(t: &Transaction<'_>) -> Result<u64, StorageError> {
 }
 
 fn set_revision(t: &mut Transaction<'_>, revision: u64) {
+    let value = Literal::from(revision as i64);
+    replace_meta(t, names::REVISION, &value);
+    // When the revision was made: the dataset's last modification (VoID, export metadata).
+    let now = Literal::new_typed_literal(
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        oxigraph::model::vocab::xsd::DATE_TIME,
+    );
+    replace_meta(t, names::REVISION_TIME, &now);
+}
+
+/// Sets the meta graph's one value of `predicate` (about the meta graph itself).
+fn replace_meta(t: &mut Transaction<'_>, predicate: NamedNodeRef<'_>, value: &Literal) {
     let old: Vec<_> = t
         .quads_for_pattern(
             Some(names::META_GRAPH.into()),
-            Some(names::REVISION),
+            Some(predicate),
             None,
             Some(names::META_GRAPH.into()),
         )
@@ -400,8 +427,31 @@ fn set_revision(t: &mut Transaction<'_>, revision: u64) {
     for quad in &old {
         t.remove(quad);
     }
-    let value = Literal::from(revision as i64);
-    t.insert(revision_quad(&value));
+    t.insert(QuadRef::new(
+        names::META_GRAPH,
+        predicate,
+        value,
+        GraphNameRef::from(names::META_GRAPH),
+    ));
+}
+
+#[cfg(test)]
+impl Graph {
+    /// Loads Turtle into one graph in one write, for unit tests.
+    pub(crate) fn load_turtle(&self, graph_name: impl Into<oxigraph::model::GraphName>, ttl: &str) {
+        let quads: Vec<Quad> = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .with_default_graph(graph_name)
+            .for_slice(ttl.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        self.write(|t| {
+            for q in &quads {
+                t.insert(q);
+            }
+            Ok::<_, GraphError>(())
+        })
+        .unwrap();
+    }
 }
 
 #[cfg(test)]

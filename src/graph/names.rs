@@ -49,6 +49,14 @@ pub const FETCHES_GRAPH: NamedNodeRef<'_> =
 
 pub const REVISION: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#revision");
+/// When the current revision was committed (`xsd:dateTime`, in the meta graph).
+pub const REVISION_TIME: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#revisionTime");
+/// Prefix of the graphs holding `ontology/*.ttl`, the only source of schema axioms
+/// (`rdfs:subClassOf`, `rdfs:subPropertyOf`) for derivation.
+pub const ONTOLOGY_GRAPHS: &str = "https://w3id.org/crosswalk/graph/ontology/";
+/// Prefix of the graphs of imported mapping sets (`…/graph/import/<name>`).
+pub const IMPORT_GRAPHS: &str = "https://w3id.org/crosswalk/graph/import/";
 pub const SHA256: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#sha256");
 

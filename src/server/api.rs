@@ -41,11 +41,13 @@ pub async fn run_query(
         .iter()
         .find(|(k, _)| matches!(k.as_str(), "format" | "output"))
         .map(|(_, v)| v.clone());
-    let bindings = saved.bindings(
+    let codes = state.codes().await?;
+    let bindings = saved.checked_bindings(
         pairs
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "format" | "output"))
             .map(|(k, v)| (k.as_str(), v.as_str())),
+        &codes,
     )?;
     let mut prepared = state
         .engine

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// The message is a JSON document (a row-level import report), sent as such.
+    pub json: bool,
 }
 
 impl ApiError {
@@ -17,6 +19,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            json: false,
         }
     }
 
@@ -46,6 +49,12 @@ impl IntoResponse for ApiError {
             tracing::error!(status = %self.status, message = %self.message, "request failed");
         }
         let mut response = (self.status, format!("{}\n", self.message)).into_response();
+        if self.json {
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -84,5 +93,11 @@ impl From<SavedQueryError> for ApiError {
             _ => StatusCode::BAD_REQUEST,
         };
         Self::new(status, error.to_string())
+    }
+}
+
+impl From<crate::graph::GraphError> for ApiError {
+    fn from(error: crate::graph::GraphError) -> Self {
+        Self::internal(error.to_string())
     }
 }

@@ -13,7 +13,9 @@
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry (`sources`) |
 //! | `POST /api/crawl` | crawl `{"source": ID}` or `{"all": true}` now (`crawl`) |
 //! | `POST /api/discoveries/{id}/track`, `…/dismiss` | review a discovered document (`discoveries`) |
+//! | `POST /api/import/mappings` | mapping import (`export`) |
 //! | `POST /api/admin/backup`, `POST /api/admin/retention` | online backup, retention now (`admin`) |
+//! | `GET /api/export/…`, `GET /api/questionnaire.{md,csv,xlsx}`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports (`export`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`, which also
 //! holds every connection to the `[http]` limits), and runs the graph's change-feed watcher, the
@@ -28,6 +30,7 @@ mod client;
 mod crawl;
 mod discoveries;
 mod error;
+mod export;
 mod metrics;
 mod search;
 mod slots;
@@ -44,16 +47,21 @@ use threads::Threads;
 use crate::config::Config;
 use crate::crawl::Crawler;
 use crate::downstream::Downstream;
+use crate::export::void::Description;
 use crate::graph::Graph;
+use crate::graph::cache::PerRevision;
+use crate::graph::codes::Codes;
 use crate::graph::feed::ChangeFeed;
 use crate::index::SearchIndex;
 use crate::index::service::{SearchService, service_iri};
+use crate::mapping::Mappings;
 use crate::sparql::saved::SavedQueries;
 use crate::sparql::worker::{Pool, PoolSettings, QueryViews};
 use crate::sparql::{Engine, Limits};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
+use error::ApiError;
 use metrics::Metrics;
 use slots::Slots;
 use std::path::PathBuf;
@@ -105,6 +113,12 @@ pub struct Shared {
     /// The runtime the state was made on (the caller of [`serve`]): crawls started by requests
     /// run there, never on the HTTP threads.
     background: Option<tokio::runtime::Handle>,
+    /// What handlers read from the whole graph, kept until the next write: the known short
+    /// codes (instruments, jurisdictions, roles…), every mapping (the exports take each pair
+    /// from it), the dataset description.
+    codes: PerRevision<Codes>,
+    mappings: PerRevision<Mappings>,
+    void: PerRevision<Description>,
 }
 
 impl AppState {
@@ -183,6 +197,9 @@ impl AppState {
             config: Arc::new(config),
             downstream,
             background: tokio::runtime::Handle::try_current().ok(),
+            codes: PerRevision::default(),
+            mappings: PerRevision::default(),
+            void: PerRevision::default(),
         }))
     }
 
@@ -205,6 +222,39 @@ impl AppState {
     /// Whether queries are evaluated in worker processes.
     pub fn isolated(&self) -> bool {
         self.workers.is_some()
+    }
+
+    /// The known short codes at the current revision.
+    pub(crate) async fn codes(&self) -> Result<Arc<Codes>, ApiError> {
+        self.at_revision(|s| &s.codes, Codes::load).await
+    }
+
+    /// Every mapping at the current revision.
+    pub(crate) async fn mappings(&self) -> Result<Arc<Mappings>, ApiError> {
+        self.at_revision(|s| &s.mappings, Mappings::read).await
+    }
+
+    /// The dataset description at the current revision.
+    pub(crate) async fn void(&self) -> Result<Arc<Description>, ApiError> {
+        self.at_revision(|s| &s.void, Description::load).await
+    }
+
+    /// A cached value at the current revision, computed again (off the async threads) after a
+    /// write.
+    async fn at_revision<T, E>(
+        &self,
+        cache: fn(&Shared) -> &PerRevision<T>,
+        load: fn(&Graph) -> Result<T, E>,
+    ) -> Result<Arc<T>, ApiError>
+    where
+        T: Send + Sync + 'static,
+        E: 'static,
+        ApiError: From<E>,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || Ok(cache(&state).get(state.graph(), load)?))
+            .await
+            .map_err(|e| ApiError::internal(format!("task failed: {e}")))?
     }
 
     /// Brings everything downstream of the graph up to date after a write, before the write is
@@ -277,6 +327,20 @@ pub fn router(state: AppState) -> Router {
         // The discovery review queue; track and dismiss are admin routes.
         .route("/api/discoveries", get(discoveries::list))
         .route("/api/discoveries/{id}", get(discoveries::get))
+        .route(
+            "/api/export/oscal/catalog/{framework}",
+            get(export::oscal_catalog),
+        )
+        .route("/api/export/oscal/mapping", get(export::oscal_mapping))
+        .route("/api/export/sssom", get(export::sssom_export))
+        .route("/api/export/queries/{file}", get(export::saved_query))
+        .route("/api/export/{file}", get(export::table))
+        .route("/api/questionnaire.md", get(export::questionnaire_md))
+        .route("/api/questionnaire.csv", get(export::questionnaire_csv))
+        .route("/api/questionnaire.xlsx", get(export::questionnaire_xlsx))
+        .route("/dump.nq.gz", get(export::dump_nquads))
+        .route("/dump.trig.gz", get(export::dump_trig))
+        .route("/.well-known/void", get(export::void))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     public
@@ -306,6 +370,10 @@ pub fn admin_routes(state: &AppState) -> Router<AppState> {
         .route("/api/crawl", post(crawl::crawl))
         .route("/api/discoveries/{id}/track", post(discoveries::track))
         .route("/api/discoveries/{id}/dismiss", post(discoveries::dismiss))
+        .route(
+            "/api/import/mappings",
+            post(export::import_mappings).layer(DefaultBodyLimit::max(crate::import::MAX_BYTES)),
+        )
         .route("/api/admin/backup", post(admin::backup))
         .route("/api/admin/retention", post(admin::retention))
         .layer(DefaultBodyLimit::max(state.config.http.max_json_bytes))

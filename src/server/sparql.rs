@@ -10,8 +10,8 @@ use crate::graph::names;
 use crate::sparql::DatasetRequest;
 use crate::sparql::format::{self, OutputFormat, QueryForm};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::{BlankNode, Literal, NamedNode, Term, Triple};
@@ -24,14 +24,32 @@ struct ProtocolParams {
     dataset: DatasetRequest,
     /// `format`/`output`/`results` (SPARQLWrapper and others send one of these).
     format: Option<String>,
+    /// A second `query` or `update` parameter: the protocol allows exactly one.
+    repeated: Option<&'static str>,
 }
 
 impl ProtocolParams {
+    /// Reads the parameters of one request; `base` is the endpoint's URL, against which
+    /// relative IRIs in the query resolve.
+    fn new(base: String) -> Self {
+        let mut params = Self::default();
+        params.dataset.base_iri = Some(base);
+        params
+    }
+
     fn absorb(&mut self, pairs: Vec<(String, String)>) {
         for (key, value) in pairs {
             match key.as_str() {
-                "query" => self.query = Some(value),
-                "update" => self.update = Some(value),
+                "query" | "update" => {
+                    let (slot, name) = if key == "query" {
+                        (&mut self.query, "query")
+                    } else {
+                        (&mut self.update, "update")
+                    };
+                    if slot.replace(value).is_some() {
+                        self.repeated = Some(name);
+                    }
+                }
                 "default-graph-uri" | "using-graph-uri" => self.dataset.default_graphs.push(value),
                 "named-graph-uri" | "using-named-graph-uri" => {
                     self.dataset.named_graphs.push(value)
@@ -41,6 +59,45 @@ impl ProtocolParams {
                 _ => {}
             }
         }
+    }
+
+    /// 400 for a repeated `query`/`update` parameter.
+    fn check(&self) -> Result<(), ApiError> {
+        match self.repeated {
+            Some(name) => Err(ApiError::bad_request(format!(
+                "more than one '{name}' parameter; send exactly one"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The endpoint's own URL (`http://<Host><path>`), the base IRI of its queries and updates.
+fn endpoint_url(headers: &HeaderMap, uri: &Uri) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains(['/', ' ', '<', '>', '"', '{', '}', '\\']))
+        .unwrap_or("localhost");
+    format!("http://{host}{}", uri.path())
+}
+
+/// Bodies are UTF-8 (SPARQL 1.1 Protocol §2.1.3); a declared other charset is refused.
+fn check_charset(headers: &HeaderMap) -> Result<(), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .into_iter()
+        .flat_map(|v| v.split(';').skip(1))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase());
+    match declared.as_deref() {
+        None | Some("utf-8" | "utf8") => Ok(()),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("request bodies must be UTF-8, not {other}"),
+        )),
     }
 }
 
@@ -70,11 +127,15 @@ fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
 pub async fn get(
     State(state): State<AppState>,
     client: Client,
+    OriginalUri(uri): OriginalUri,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
-    let mut params = ProtocolParams::default();
+    let mut params = ProtocolParams::new(endpoint_url(&headers, &uri));
     params.absorb(pairs);
+    if let Err(e) = params.check() {
+        return e.into_response();
+    }
     if params.update.is_some() {
         return read_only().into_response();
     }
@@ -87,19 +148,23 @@ pub async fn get(
 pub async fn post(
     State(state): State<AppState>,
     client: Client,
+    OriginalUri(uri): OriginalUri,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut params = ProtocolParams::default();
+    let mut params = ProtocolParams::new(endpoint_url(&headers, &uri));
     params.absorb(pairs);
+    if let Err(e) = check_charset(&headers) {
+        return e.into_response();
+    }
     match content_type(&headers).as_str() {
         "application/x-www-form-urlencoded" => match form_pairs(&body) {
             Ok(pairs) => params.absorb(pairs),
             Err(e) => return e.into_response(),
         },
         "application/sparql-query" => match utf8(body) {
-            Ok(text) => params.query = Some(text),
+            Ok(text) => params.absorb(vec![("query".into(), text)]),
             Err(e) => return e.into_response(),
         },
         "application/sparql-update" => return read_only().into_response(),
@@ -110,6 +175,9 @@ pub async fn post(
             )
             .into_response();
         }
+    }
+    if let Err(e) = params.check() {
+        return e.into_response();
     }
     if params.update.is_some() {
         return read_only().into_response();
@@ -146,36 +214,44 @@ async fn evaluate(
     stream::query_response(state, client, prepared, format).await
 }
 
-/// `POST /sparql/update`: one transaction, in a query slot and under the query time limit.
+/// `POST /sparql/update` (an admin route): one transaction, in a query slot and under the query
+/// time limit. Takes the protocol's `using-graph-uri`/`using-named-graph-uri` from the URL or the form.
 pub async fn update(
     State(state): State<AppState>,
     client: Client,
+    OriginalUri(uri): OriginalUri,
+    Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let text = match content_type(&headers).as_str() {
-        "application/sparql-update" => utf8(body)?,
-        "application/x-www-form-urlencoded" => form_pairs(&body)?
-            .into_iter()
-            .find(|(k, _)| k == "update")
-            .map(|(_, v)| v)
-            .ok_or_else(|| ApiError::bad_request("missing 'update' parameter"))?,
+    check_charset(&headers)?;
+    let mut params = ProtocolParams::new(endpoint_url(&headers, &uri));
+    params.absorb(pairs);
+    match content_type(&headers).as_str() {
+        "application/sparql-update" => params.absorb(vec![("update".into(), utf8(body)?)]),
+        "application/x-www-form-urlencoded" => params.absorb(form_pairs(&body)?),
         other => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("unsupported Content-Type {other:?}: use application/sparql-update"),
             ));
         }
-    };
+    }
+    params.check()?;
+    let text = params
+        .update
+        .take()
+        .ok_or_else(|| ApiError::bad_request("missing 'update' parameter"))?;
     let limit = state.engine.limits().timeout;
     let slot = match state.slots.acquire(client.key(), limit).await {
         Ok(slot) => slot,
         Err(refusal) => return Ok(stream::refused(refusal)),
     };
     let engine = state.engine.clone();
+    let dataset = params.dataset;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        engine.update(&text)
+        engine.update(&text, &dataset)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;

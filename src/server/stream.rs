@@ -314,8 +314,22 @@ async fn threaded(
         }
     };
     let metrics = state.metrics.clone();
+    let body = streamed(first, receiver, move |error| {
+        count_timeout(&metrics, error);
+        tracing::warn!(%error, "query failed after results started streaming");
+    });
+    with_headers(state, format, Response::new(body))
+}
+
+/// The body of a result whose first message has arrived: the chunks as they come, the tail,
+/// and an aborted transfer (after `failed` is told) if the work fails midway.
+fn streamed(
+    first: Message,
+    receiver: mpsc::Receiver<Message>,
+    failed: impl Fn(&SparqlError) + Clone + Send + Sync + 'static,
+) -> Body {
     let body = stream::unfold((Some(first), receiver), move |(pending, mut receiver)| {
-        let metrics = metrics.clone();
+        let failed = failed.clone();
         async move {
             let message = match pending {
                 Some(message) => message,
@@ -326,8 +340,7 @@ async fn threaded(
                 // Yield the tail; the closed channel then ends the stream.
                 Message::Done(tail) => (!tail.is_empty()).then_some((Ok(tail), (None, receiver))),
                 Message::Failed(error) => {
-                    count_timeout(&metrics, &error);
-                    tracing::warn!(%error, "query failed after results started streaming");
+                    failed(&error);
                     Some((
                         Err(std::io::Error::other(error.to_string())),
                         (None, receiver),
@@ -336,7 +349,7 @@ async fn threaded(
             }
         }
     });
-    with_headers(state, format, Response::new(Body::from_stream(body)))
+    Body::from_stream(body)
 }
 
 /// Rows a point lookup may serialise on the connection's thread; a longer result is produced
@@ -388,4 +401,45 @@ fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) 
         HeaderValue::from(state.engine.limits().max_rows as u64),
     );
     response
+}
+
+/// Streams what `produce` writes on a blocking thread, in one of the evaluation slots (dumps
+/// and other long exports are bounded like queries). An error before the first byte is an
+/// error response; after it, the body is cut so the client sees a truncated transfer.
+pub(super) async fn blocking_body(
+    state: &AppState,
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
+) -> Result<Body, ApiError> {
+    let Some(slot) = query_slot(state, state.engine.limits().timeout).await else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "all query slots are busy; retry later",
+        ));
+    };
+    let (sender, mut receiver) = mpsc::channel(8);
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let mut output = Output(BufWriter::with_capacity(
+            CHUNK,
+            ChannelWriter(sender.clone()),
+        ));
+        let result = produce(&mut output);
+        let (_, buffered) = output.0.into_parts();
+        let last = match result {
+            Ok(()) => Message::Done(Bytes::from(
+                buffered.unwrap_or_else(|panicked| panicked.into_inner()),
+            )),
+            Err(error) => Message::Failed(SparqlError::Io(error)),
+        };
+        let _ = sender.blocking_send(last);
+    });
+    let first = match receiver.recv().await {
+        Some(Message::Failed(error)) => return Err(ApiError::internal(error.to_string())),
+        Some(Message::Done(all)) => return Ok(Body::from(all)),
+        Some(message) => message,
+        None => return Err(ApiError::internal("the export ended without output")),
+    };
+    Ok(streamed(first, receiver, |error| {
+        tracing::warn!(%error, "export failed after it started streaming");
+    }))
 }

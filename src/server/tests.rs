@@ -347,6 +347,51 @@ async fn updates_need_a_configured_token_and_the_right_one() {
 }
 
 #[tokio::test]
+async fn updates_that_cannot_be_done_are_the_clients_fault_and_change_nothing() {
+    // Its own graph: the revision is asserted.
+    let h = &harness(|c| {
+        c.admin.token = Some(TOKEN.into());
+        c.search.enabled = false;
+    });
+    let update = |text: &'static str| {
+        post(
+            &h.router,
+            "/sparql/update",
+            "application/sparql-update",
+            text,
+            Some(TOKEN),
+        )
+    };
+    let made = update("CREATE GRAPH <urn:test:made>").await;
+    assert_eq!(made.status, StatusCode::NO_CONTENT, "{}", made.body);
+    let before = h.state.graph().revision();
+    for (text, message) in [
+        ("LOAD <http://127.0.0.1:9/x.ttl>", "LOAD is not available"),
+        (
+            "LOAD <http://127.0.0.1:9/x.ttl> INTO GRAPH <urn:test:g>",
+            "never fetches remote documents",
+        ),
+        ("CREATE GRAPH <urn:test:made>", "already exists"),
+        ("DROP GRAPH <urn:test:never-made>", "does not exist"),
+        (
+            "INSERT { <urn:s> <urn:p> ?o } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+            "SERVICE",
+        ),
+    ] {
+        let answer = update(text).await;
+        expect(&answer, StatusCode::BAD_REQUEST, message);
+    }
+    assert_eq!(
+        h.state.graph().revision(),
+        before,
+        "a refused update writes nothing"
+    );
+    // LOAD SILENT fails silently, as the protocol says.
+    let silent = update("LOAD SILENT <http://127.0.0.1:9/x.ttl>").await;
+    assert_eq!(silent.status, StatusCode::NO_CONTENT, "{}", silent.body);
+}
+
+#[tokio::test]
 async fn saved_query_errors() {
     let r = &reader().router;
     expect(

@@ -91,9 +91,15 @@ fn aliases(format: OutputFormat) -> &'static [&'static str] {
         ],
         OutputFormat::Results(QueryResultsFormat::Csv) => &["text/csv"],
         OutputFormat::Results(QueryResultsFormat::Tsv) => &["text/tab-separated-values"],
-        OutputFormat::Rdf(RdfFormat::Turtle) => {
-            &["text/turtle", "application/x-turtle", "application/turtle"]
-        }
+        // Turtle is valid N3, so clients asking for N3 (SPARQLWrapper's N3 mode) get Turtle.
+        OutputFormat::Rdf(RdfFormat::Turtle) => &[
+            "text/turtle",
+            "application/x-turtle",
+            "application/turtle",
+            "text/n3",
+            "text/rdf+n3",
+            "application/n3",
+        ],
         OutputFormat::Rdf(RdfFormat::NTriples) => &["application/n-triples", "text/plain"],
         OutputFormat::Rdf(RdfFormat::RdfXml) => {
             &["application/rdf+xml", "application/xml", "text/xml"]
@@ -161,7 +167,7 @@ pub fn by_name(form: QueryForm, name: &str) -> Option<OutputFormat> {
         ("xml", true) => OutputFormat::Results(QueryResultsFormat::Xml),
         ("csv", true) => OutputFormat::Results(QueryResultsFormat::Csv),
         ("tsv", true) => OutputFormat::Results(QueryResultsFormat::Tsv),
-        ("turtle" | "ttl", false) => OutputFormat::Rdf(RdfFormat::Turtle),
+        ("turtle" | "ttl" | "n3", false) => OutputFormat::Rdf(RdfFormat::Turtle),
         ("ntriples" | "nt" | "n-triples", false) => OutputFormat::Rdf(RdfFormat::NTriples),
         ("rdfxml" | "rdf" | "xml" | "rdf/xml", false) => OutputFormat::Rdf(RdfFormat::RdfXml),
         ("jsonld" | "json-ld" | "json", false) => OutputFormat::Rdf(RDF_FORMATS[3]),
@@ -217,9 +223,11 @@ fn parse_accept(header: &str) -> Vec<Range> {
 fn matches(range: &Range, format: OutputFormat) -> bool {
     match range.specificity {
         0 => true,
+        // A wildcard matches a format by its canonical type only: `text/*` means CSV or TSV
+        // for solutions (not JSON through its `text/json` alias) and Turtle for graphs.
         1 => {
             let prefix = &range.kind[..range.kind.len() - 1];
-            aliases(format).iter().any(|a| a.starts_with(prefix))
+            aliases(format)[0].starts_with(prefix)
         }
         _ => aliases(format).contains(&range.kind.as_str()),
     }
@@ -265,6 +273,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(chosen, OutputFormat::Results(QueryResultsFormat::Xml));
+    }
+
+    #[test]
+    fn text_wildcard_and_n3() {
+        // SELECT with Accept: text/* is tabular text, not JSON through an alias.
+        assert_eq!(
+            negotiate(QueryForm::Select, Some("text/*"), None).unwrap(),
+            OutputFormat::Results(QueryResultsFormat::Csv)
+        );
+        // SPARQLWrapper's N3 mode: format=n3 or Accept: text/rdf+n3 → Turtle (valid N3).
+        for accept in ["text/rdf+n3", "text/n3", "application/n3;q=0.9"] {
+            assert_eq!(
+                negotiate(QueryForm::Graph, Some(accept), None).unwrap(),
+                OutputFormat::Rdf(RdfFormat::Turtle),
+                "{accept}"
+            );
+        }
+        assert_eq!(
+            negotiate(
+                QueryForm::Graph,
+                Some("application/sparql-results+xml"),
+                Some("n3")
+            )
+            .unwrap(),
+            OutputFormat::Rdf(RdfFormat::Turtle)
+        );
+        assert!(negotiate(QueryForm::Select, None, Some("n3")).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! optional parameter leaves its variable unbound, so queries test it with `!BOUND(?x) || …`.
 //! `base=` lets users pass a short code instead of a full IRI.
 
+use crate::graph::codes::{Codes, UnknownCode};
 use crate::sparql::GroundTerm;
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Variable};
@@ -34,6 +35,12 @@ pub enum SavedQueryError {
     Missing(String),
     #[error("unknown parameter {name:?}; this query takes: {known}")]
     UnknownParam { name: String, known: String },
+    #[error("parameter {name:?}: {source}")]
+    UnknownCode {
+        name: String,
+        #[source]
+        source: UnknownCode,
+    },
     #[error("invalid value {value:?} for parameter {name:?} ({kind}): {reason}")]
     Invalid {
         name: String,
@@ -128,6 +135,12 @@ impl SavedQueries {
 }
 
 impl SavedQuery {
+    /// A saved query from its text (the header comment documents it), for queries that live
+    /// outside the saved-query directory (`queries/export/obligations.rq`).
+    pub fn from_text(name: &str, text: &str) -> Result<Self, SavedQueryError> {
+        parse(name, text.to_owned())
+    }
+
     /// Turns request parameters into typed bindings. Protocol parameters that are not query
     /// parameters (`format`, `output`) are skipped by the caller before this.
     pub fn bindings<'a>(
@@ -162,6 +175,31 @@ impl SavedQuery {
             .find(|p| p.required && !seen.contains(&p.name.as_str()))
         {
             return Err(SavedQueryError::Missing(missing.name.clone()));
+        }
+        Ok(bindings)
+    }
+
+    /// Turns request parameters into typed bindings, refusing codes the graph does not know:
+    /// every IRI parameter with a `base=` must name a typed term under that base, so a near
+    /// miss (`to=iso-42001`) is a 400 naming the closest codes instead of an empty answer.
+    pub fn checked_bindings<'a>(
+        &self,
+        values: impl IntoIterator<Item = (&'a str, &'a str)>,
+        codes: &Codes,
+    ) -> Result<Vec<(Variable, GroundTerm)>, SavedQueryError> {
+        let bindings = self.bindings(values)?;
+        for (variable, term) in &bindings {
+            let Some(param) = self.parameters.iter().find(|p| p.name == variable.as_str()) else {
+                continue;
+            };
+            if let (Some(base), GroundTerm::NamedNode(iri)) = (&param.base, term) {
+                codes.check_iri(base, iri.as_str()).map_err(|source| {
+                    SavedQueryError::UnknownCode {
+                        name: param.name.clone(),
+                        source,
+                    }
+                })?;
+            }
         }
         Ok(bindings)
     }

@@ -316,3 +316,8 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// The checkout's root (seeds, ontology, queries, tests).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -76,6 +76,7 @@ fn provision_ids(page: &[u8]) -> BTreeSet<String> {
             exclude_selector: None,
             language: None,
             pdf: Default::default(),
+            structure: Default::default(),
         },
     )
     .unwrap();

@@ -455,6 +455,7 @@ fn short(iri: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oxigraph::model::Quad;
 
     fn load(graph: &Graph, name: &str, ttl: &str) {
         graph.load_turtle(NamedNode::new_unchecked(name), ttl);

@@ -13,7 +13,7 @@
 //! | `GET /.well-known/void` | DCAT/VoID description, negotiated RDF |
 
 use super::error::ApiError;
-use super::{AppState, auth, stream};
+use super::{AppState, Client, stream};
 use crate::export::{self, ExportError, oscal, sssom, tabular};
 use crate::import::{self, ImportError};
 use crate::mapping::{Framework, MappingError, MappingSet};
@@ -311,7 +311,6 @@ impl From<ImportError> for ApiError {
 /// with the report (every rejected row) when rows were rejected and `partial` was not set.
 pub async fn import_mappings(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(pairs): Query<Vec<(String, String)>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -350,25 +349,29 @@ pub async fn import_mappings(
 }
 
 /// `GET /dump.nq.gz`.
-pub async fn dump_nquads(State(state): State<AppState>) -> Result<Response, ApiError> {
-    dump(state, "nq").await
+pub async fn dump_nquads(State(state): State<AppState>, client: Client) -> Response {
+    dump(state, client, "nq").await
 }
 
 /// `GET /dump.trig.gz`.
-pub async fn dump_trig(State(state): State<AppState>) -> Result<Response, ApiError> {
-    dump(state, "trig").await
+pub async fn dump_trig(State(state): State<AppState>, client: Client) -> Response {
+    dump(state, client, "trig").await
 }
 
-async fn dump(state: AppState, extension: &str) -> Result<Response, ApiError> {
+async fn dump(state: AppState, client: Client, extension: &str) -> Response {
     let format = export::dump::format(extension).expect("the routes name known formats");
     let graph = state.graph().clone();
     let revision = graph.revision();
-    let body = stream::blocking_body(&state, move |out| {
+    let body = match stream::blocking_body(&state, &client, move |out| {
         export::dump::write(&graph, format, true, out)
             .map(|_| ())
             .map_err(std::io::Error::other)
     })
-    .await?;
+    .await
+    {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let mut response = attachment(
         "application/gzip",
         &format!("crosswalk-r{revision}.{extension}.gz"),
@@ -377,7 +380,7 @@ async fn dump(state: AppState, extension: &str) -> Result<Response, ApiError> {
     if let Ok(etag) = HeaderValue::from_str(&format!("\"r{revision}\"")) {
         response.headers_mut().insert(header::ETAG, etag);
     }
-    Ok(response)
+    response
 }
 
 /// `GET /.well-known/void`: the description, recomputed after a graph write.

@@ -41,6 +41,8 @@ use tokio::sync::mpsc;
 
 const CHUNK: usize = 32 * 1024;
 const OVERRUN_GRACE: Duration = Duration::from_millis(500);
+/// The longest an export streamed by [`blocking_body`] may take (a client reading slowly).
+const EXPORT_LIMIT: Duration = Duration::from_secs(600);
 
 enum Message {
     Chunk(Bytes),
@@ -403,41 +405,47 @@ fn with_headers(state: &AppState, format: OutputFormat, mut response: Response) 
     response
 }
 
-/// Streams what `produce` writes on a blocking thread, in one of the evaluation slots (dumps
-/// and other long exports are bounded like queries). An error before the first byte is an
-/// error response; after it, the body is cut so the client sees a truncated transfer.
+/// Streams what `produce` writes on a blocking thread, in one of `client`'s evaluation slots
+/// (dumps and other long exports are bounded like queries). An error before the first byte is
+/// an error response; after it, the body is cut so the client sees a truncated transfer.
 pub(super) async fn blocking_body(
     state: &AppState,
+    client: &Client,
     produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send + 'static,
-) -> Result<Body, ApiError> {
-    let Some(slot) = query_slot(state, state.engine.limits().timeout).await else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "all query slots are busy; retry later",
-        ));
-    };
+) -> Result<Body, Response> {
+    let slot = state
+        .slots
+        .acquire(client.key(), state.engine.limits().timeout)
+        .await
+        .map_err(refused)?;
     let (sender, mut receiver) = mpsc::channel(8);
+    let writer = ChannelWriter {
+        sender,
+        // A whole dump takes far longer than a query; a client that stops reading is still cut
+        // off, just later.
+        deadline: Instant::now() + EXPORT_LIMIT,
+        runtime: tokio::runtime::Handle::current(),
+    };
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        let mut output = Output(BufWriter::with_capacity(
-            CHUNK,
-            ChannelWriter(sender.clone()),
-        ));
+        let mut output = Buffered(BufWriter::with_capacity(CHUNK, writer));
         let result = produce(&mut output);
-        let (_, buffered) = output.0.into_parts();
+        let (writer, buffered) = output.0.into_parts();
         let last = match result {
             Ok(()) => Message::Done(Bytes::from(
                 buffered.unwrap_or_else(|panicked| panicked.into_inner()),
             )),
             Err(error) => Message::Failed(SparqlError::Io(error)),
         };
-        let _ = sender.blocking_send(last);
+        let _ = writer.send(last);
     });
     let first = match receiver.recv().await {
-        Some(Message::Failed(error)) => return Err(ApiError::internal(error.to_string())),
+        Some(Message::Failed(error)) => {
+            return Err(ApiError::internal(error.to_string()).into_response());
+        }
         Some(Message::Done(all)) => return Ok(Body::from(all)),
         Some(message) => message,
-        None => return Err(ApiError::internal("the export ended without output")),
+        None => return Err(ApiError::internal("the export ended without output").into_response()),
     };
     Ok(streamed(first, receiver, |error| {
         tracing::warn!(%error, "export failed after it started streaming");

@@ -155,6 +155,8 @@ pub struct Prepared {
     form: QueryForm,
     query: spargebra::Query,
     dataset: Dataset,
+    /// The request's base IRI, for a worker process to resolve relative IRIs the same way.
+    base_iri: Option<String>,
     bindings: Vec<(Variable, GroundTerm)>,
 }
 
@@ -235,6 +237,7 @@ impl Prepared {
         let dataset = match &self.dataset {
             Dataset::Default => DatasetRequest::default(),
             Dataset::Explicit { default, named } => DatasetRequest {
+                base_iri: None,
                 default_graphs: default.iter().map(iri).collect(),
                 named_graphs: named
                     .iter()
@@ -245,6 +248,10 @@ impl Prepared {
                     })
                     .collect(),
             },
+        };
+        let dataset = DatasetRequest {
+            base_iri: self.base_iri.clone(),
+            ..dataset
         };
         Description {
             text: self.text.to_string(),
@@ -382,6 +389,7 @@ impl Engine {
     /// query's own FROM clauses, else the union of all named graphs as the default graph.
     pub fn prepare(&self, text: &str, dataset: &DatasetRequest) -> Result<Prepared, SparqlError> {
         self.check_size(text)?;
+        let base_iri = &dataset.base_iri;
         // Parsed without a base first: setting one costs an IRI parse per query, and only a
         // query with relative IRIs needs it (it fails without one and is parsed again).
         let query = match self.0.parser.clone().parse_query(text) {
@@ -423,6 +431,7 @@ impl Engine {
             form,
             query,
             dataset,
+            base_iri: base_iri.clone(),
             bindings: Vec::new(),
         })
     }

@@ -933,7 +933,7 @@ fn standard_vocabulary_queries_find_instruments_fetches_and_sources() {
     );
     let sources = select(
         &server,
-        "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT ?s WHERE { ?s a dcat:Distribution ; dcat:accessURL ?u FILTER(STRSTARTS(STR(?u), \"https://eur-lex.europa.eu/\")) }",
+        "PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT ?s WHERE { ?s a dcat:Distribution ; dcat:accessURL ?u FILTER(STRSTARTS(STR(?u), \"https://publications.europa.eu/resource/celex/\")) }",
     );
     assert!(!sources.is_empty(), "seeded sources are DCAT distributions");
     let skos = select(

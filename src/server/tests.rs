@@ -797,6 +797,11 @@ async fn refused_admin_requests_are_counted_and_logged_without_the_token() {
         c.admin.token = Some(TOKEN.into());
         c.search.enabled = false;
     });
+    // Other tests on other threads hit the refusal's callsite with no subscriber; one that was
+    // registering it while `set_default` rebuilt the interest cache keeps "never" cached, and
+    // this thread's events would be dropped (tracing's callsite cache is process-wide). Rebuild
+    // it again now that any such registration has finished.
+    tracing::callsite::rebuild_interest_cache();
     let guess = "guessed-token-9876543210-secret";
     for token in [Some(guess), None] {
         let answer = post(&h.router, "/api/crawl", "application/json", "{}", token).await;

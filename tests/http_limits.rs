@@ -354,6 +354,48 @@ fn overrunning_explosive_queries_from_one_client_do_not_stop_another_clients_que
     assert_eq!(ask(&attacker, &server, SIMPLE), StatusCode::OK);
 }
 
+/// A point lookup reads one subject's statements and takes no evaluation slot: with the only
+/// slot held by a cross product, another client's lookup answers while the cross product is
+/// still running (before, it waited for the slot until the cross product's deadline).
+#[test]
+fn point_lookups_do_not_wait_for_a_slot_held_by_a_long_query() {
+    let server = TestServer::start(|c| {
+        small(c);
+        c.sparql.timeout_secs = 30;
+        c.sparql.max_concurrent = 1;
+    });
+    let subject = common::bindings(&server.sparql("SELECT ?s WHERE { ?s a ?t } LIMIT 1"));
+    let lookup = format!(
+        "SELECT ?p ?o WHERE {{ <{}> ?p ?o }}",
+        common::value(&subject[0], "s")
+    );
+    let url = server.url("/sparql");
+    let explosive = std::thread::spawn(move || {
+        client_from([127, 0, 0, 2])
+            .get(url)
+            .query(&[("query", EXPLOSIVE)])
+            .send()
+            .map(|r| r.status())
+            .ok()
+    });
+    while metric(&server, "crosswalk_sparql_running ") == 0 {
+        assert!(!explosive.is_finished(), "the cross product ended early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        ask(&client_from([127, 0, 0, 3]), &server, &lookup),
+        StatusCode::OK
+    );
+    assert!(
+        !explosive.is_finished(),
+        "the lookup answered only once the slot was free"
+    );
+    assert_eq!(
+        explosive.join().unwrap(),
+        Some(StatusCode::SERVICE_UNAVAILABLE)
+    );
+}
+
 /// `crosswalk serve` as its own process with the small seeds and `settings` (TOML), and the
 /// directory holding its config and data.
 fn serve_process(settings: &str) -> (ServeProcess, tempfile::TempDir) {

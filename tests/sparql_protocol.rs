@@ -473,3 +473,57 @@ fn health_metrics_and_cors() {
         "crosswalk_graph_triples{graph=\"https://w3id.org/crosswalk/graph/seed/eu/ai-act.ttl\"}"
     ));
 }
+
+/// A saved query's whole answer is kept for the graph revision it was read at: asked again, it
+/// comes from the kept copy (counted in `/metrics`) byte for byte; after a write it is read
+/// afresh and holds the new data; other parameters are other answers.
+#[test]
+fn saved_query_results_are_kept_until_the_next_write() {
+    let server = TestServer::start(|c| c.admin.token = Some(ADMIN_TOKEN.into()));
+    let hits = || {
+        let text = client()
+            .get(server.url("/metrics"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("crosswalk_saved_results_hits_total "))
+            .map(|n| n.parse::<u64>().unwrap())
+            .unwrap()
+    };
+    let instruments = |jurisdiction: &str| {
+        let response = client()
+            .get(server.url("/api/queries/instruments"))
+            .query(&[("jurisdiction", jurisdiction)])
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().unwrap()
+    };
+    let first = instruments("SG");
+    assert_eq!(hits(), 0);
+    assert_eq!(instruments("SG"), first);
+    assert_eq!(hits(), 1, "the second answer was the kept one");
+    assert_ne!(instruments("EU"), first);
+    assert_eq!(hits(), 1, "other parameters are another answer");
+
+    let inserted = client()
+        .post(server.url("/sparql/update"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/sparql-update")
+        .body(
+            "PREFIX cw: <https://w3id.org/crosswalk/ontology#>
+             INSERT DATA { GRAPH <urn:test:cache> {
+               <urn:test:new-instrument> a cw:Instrument ;
+                 cw:legalStatus <https://w3id.org/crosswalk/id/status/guidance> ;
+                 cw:jurisdiction <https://w3id.org/crosswalk/id/jurisdiction/SG> } }",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(inserted.status(), StatusCode::NO_CONTENT);
+    let after = instruments("SG");
+    assert!(after.contains("urn:test:new-instrument"), "{after}");
+    assert_eq!(hits(), 1, "a write made the kept answer stale");
+}

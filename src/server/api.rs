@@ -2,6 +2,7 @@
 
 use super::client::Client;
 use super::error::ApiError;
+use super::results::ResultKey;
 use super::{AppState, stream};
 use crate::sparql::DatasetRequest;
 use crate::sparql::format;
@@ -52,12 +53,20 @@ pub async fn run_query(
     let mut prepared = state
         .engine
         .prepare(&saved.text, &DatasetRequest::default())?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = format::negotiate(prepared.form(), accept, format_param.as_deref())?;
+    let key = ResultKey::new(
+        &name,
+        bindings.iter().map(|(v, t)| (v.as_str(), t.to_string())),
+        format.media_type(),
+    );
+    if let Some(body) = state.saved_results.get(&key, state.graph().revision()) {
+        return Ok(stream::whole(&state, format, body));
+    }
     for (variable, term) in bindings {
         prepared = prepared.bind(variable, term);
     }
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let format = format::negotiate(prepared.form(), accept, format_param.as_deref())?;
-    Ok(stream::query_response(&state, client, prepared, format).await)
+    Ok(stream::saved_response(&state, client, prepared, format, key).await)
 }
 
 /// Liveness, the graph revision and the revision each derived store reflects (equal when

@@ -60,6 +60,8 @@ pub struct Snapshot {
     pub graph_sizes: GraphSizes,
     pub slots: Option<super::slots::SlotStats>,
     pub workers: Option<crate::sparql::worker::PoolStats>,
+    /// Saved-query results kept, and answers served from them.
+    pub saved_results: (usize, u64),
 }
 
 const TIMEOUT_REASONS: [&str; 3] = ["header", "idle", "write"];
@@ -218,6 +220,20 @@ impl Metrics {
         );
         counter(
             &mut out,
+            "crosswalk_saved_results_kept",
+            "Whole saved-query results kept for the current graph revision.",
+            "gauge",
+            snapshot.saved_results.0 as u64,
+        );
+        counter(
+            &mut out,
+            "crosswalk_saved_results_hits_total",
+            "Saved-query requests answered from a kept result, without evaluation.",
+            "counter",
+            snapshot.saved_results.1,
+        );
+        counter(
+            &mut out,
             "crosswalk_http_connections_refused_total",
             "Connections answered 503 at the connection cap.",
             "counter",
@@ -331,6 +347,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
         graph_sizes,
         slots: Some(state.slots.stats()),
         workers: state.workers.as_ref().map(|pool| pool.stats()),
+        saved_results: state.saved_results.stats(),
     };
     (
         [(

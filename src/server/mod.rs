@@ -32,6 +32,7 @@ mod discoveries;
 mod error;
 mod export;
 mod metrics;
+mod results;
 mod search;
 mod slots;
 mod sources;
@@ -97,6 +98,8 @@ pub struct Shared {
     config: Arc<Config>,
     engine: Engine,
     saved: Arc<SavedQueries>,
+    /// Whole answers of saved queries at the current revision (`server::results`).
+    saved_results: Arc<results::SavedResults>,
     metrics: Arc<Metrics>,
     /// Bounds concurrent query evaluations, fairly between clients.
     slots: Arc<Slots>,
@@ -193,6 +196,7 @@ impl AppState {
             workers,
             trusted_proxies,
             saved: Arc::new(saved),
+            saved_results: Arc::default(),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
             downstream,

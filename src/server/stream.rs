@@ -25,6 +25,7 @@
 
 use super::client::Client;
 use super::error::ApiError;
+use super::results::ResultKey;
 use super::slots::{Refusal, Slot};
 use super::{AppState, Metrics};
 use crate::sparql::worker::{Output, Pool};
@@ -61,6 +62,8 @@ struct ChannelWriter {
     deadline: Instant,
     /// The handler's runtime, whose timer bounds a blocked send.
     runtime: tokio::runtime::Handle,
+    /// Chunks sent before the end: none means the result came whole.
+    chunks: usize,
 }
 
 impl ChannelWriter {
@@ -89,6 +92,7 @@ impl ChannelWriter {
 
 impl Write for ChannelWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.chunks += 1;
         self.send(Message::Chunk(Bytes::copy_from_slice(data)))?;
         Ok(data.len())
     }
@@ -125,20 +129,50 @@ pub async fn query_response(
     prepared: Prepared,
     format: OutputFormat,
 ) -> Response {
-    let limit = state.engine.limits().timeout;
-    let slot = match state.slots.acquire(client.key(), limit).await {
-        Ok(slot) => slot,
-        Err(refusal) => return refused(refusal),
-    };
-    // A lookup with more rows than it may take on this thread falls through and runs again off it.
+    respond(state, client, prepared, format, None).await
+}
+
+/// [`query_response`] for a saved query: a result that comes back whole is kept under `key`
+/// for the revision it was read at (`server::results`).
+pub async fn saved_response(
+    state: &AppState,
+    client: Client,
+    prepared: Prepared,
+    format: OutputFormat,
+    key: ResultKey,
+) -> Response {
+    respond(state, client, prepared, format, Some(key)).await
+}
+
+/// A whole result read from the store as it was at one revision.
+pub(super) fn whole(state: &AppState, format: OutputFormat, body: Bytes) -> Response {
+    with_headers(state, format, Response::new(Body::from(body)))
+}
+
+async fn respond(
+    state: &AppState,
+    client: Client,
+    prepared: Prepared,
+    format: OutputFormat,
+    keep: Option<ResultKey>,
+) -> Response {
+    // A point lookup reads one subject's statements, bounded by its rows: it runs before taking
+    // a slot, so a queue of long evaluations never holds it up (BENCHMARKS.md, "Mixed load").
+    // One with more rows than it may take on this thread falls through, takes a slot and runs
+    // again off it.
     if prepared.is_point_lookup()
         && let Some(response) = inline_response(state, prepared.clone(), format)
     {
         return response;
     }
+    let limit = state.engine.limits().timeout;
+    let slot = match state.slots.acquire(client.key(), limit).await {
+        Ok(slot) => slot,
+        Err(refusal) => return refused(refusal),
+    };
     match &state.workers {
-        Some(pool) if pool.ready() => isolated(state, pool, slot, prepared, format).await,
-        _ => threaded(state, slot, prepared, format).await,
+        Some(pool) if pool.ready() => isolated(state, pool, slot, prepared, format, keep).await,
+        _ => threaded(state, slot, prepared, format, keep).await,
     }
 }
 
@@ -168,6 +202,7 @@ async fn isolated(
     slot: Slot,
     prepared: Prepared,
     format: OutputFormat,
+    keep: Option<ResultKey>,
 ) -> Response {
     let limit = state.engine.limits().timeout;
     // Released when the evaluation ends, or at once when its worker is killed at the deadline.
@@ -189,6 +224,7 @@ async fn isolated(
             return ApiError::from(error).into_response();
         }
     };
+    let revision = evaluation.revision();
     let first = match evaluation.next().await {
         Ok(Output::Done {
             tail, truncated, ..
@@ -196,6 +232,8 @@ async fn isolated(
             release();
             if truncated {
                 state.metrics.rows_truncated();
+            } else if let (Some(key), Some(revision)) = (keep, revision) {
+                state.saved_results.keep(key, revision, tail.clone());
             }
             return with_headers(state, format, Response::new(Body::from(tail)));
         }
@@ -252,9 +290,14 @@ async fn threaded(
     slot: Slot,
     prepared: Prepared,
     format: OutputFormat,
+    keep: Option<ResultKey>,
 ) -> Response {
     let limit = state.engine.limits().timeout;
     let (sender, mut receiver) = mpsc::channel(8);
+    // The live store: a result is kept only if no write landed while it was read, so it is
+    // the store at `revision`.
+    let revision = state.graph().revision();
+    let results = state.saved_results.clone();
     let engine = state.engine.clone();
     let metrics = state.metrics.clone();
     let started = Instant::now();
@@ -264,6 +307,7 @@ async fn threaded(
         sender,
         deadline: started + limit,
         runtime: tokio::runtime::Handle::current(),
+        chunks: 0,
     };
     tokio::task::spawn_blocking(move || {
         let _slot = held;
@@ -277,9 +321,15 @@ async fn threaded(
                     metrics.rows_truncated();
                 }
                 // What is still buffered is the tail; a small result is all tail.
-                Message::Done(Bytes::from(
-                    buffered.unwrap_or_else(|panicked| panicked.into_inner()),
-                ))
+                let tail = Bytes::from(buffered.unwrap_or_else(|panicked| panicked.into_inner()));
+                if let Some(key) = keep
+                    && writer.chunks == 0
+                    && !summary.truncated
+                    && engine.graph().revision() == revision
+                {
+                    results.keep(key, revision, tail.clone());
+                }
+                Message::Done(tail)
             }
             Err(SparqlError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
                 Message::Failed(SparqlError::Timeout(limit))
@@ -425,6 +475,7 @@ pub(super) async fn blocking_body(
         // off, just later.
         deadline: Instant::now() + EXPORT_LIMIT,
         runtime: tokio::runtime::Handle::current(),
+        chunks: 0,
     };
     tokio::task::spawn_blocking(move || {
         let _slot = slot;

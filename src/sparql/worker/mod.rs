@@ -479,6 +479,11 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// The graph revision of the checkpoint this evaluation reads.
+    pub fn revision(&self) -> Option<u64> {
+        self.view.as_ref().map(|view| view.revision)
+    }
+
     /// The next piece of output. Service calls the worker makes meanwhile are answered here.
     pub async fn next(&mut self) -> Result<Output, SparqlError> {
         loop {

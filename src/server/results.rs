@@ -1,0 +1,158 @@
+//! Whole results of saved queries, kept per graph revision.
+//!
+//! Analysts run the same saved queries again and again (the catalogue summary, the theme
+//! matrix), and an answer changes only when the graph does; under mixed load they were the
+//! requests that waited longest for an evaluation slot (BENCHMARKS.md, "Mixed load"). A result
+//! that came back whole (one buffer, sent with a `Content-Length`) and untruncated is kept
+//! under the revision it was read at, and served without evaluation until the revision moves
+//! on. The first result kept at a newer revision drops everything older. Bounded by entries and
+//! bytes: a full cache keeps nothing more until the next write empties it.
+
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Most results kept at once, and their total size.
+const MAX_ENTRIES: usize = 512;
+const MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// One saved query's answer: its name, its parameters as bound, the result format.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResultKey {
+    name: String,
+    bindings: String,
+    format: &'static str,
+}
+
+impl ResultKey {
+    /// `bindings` in any order: they are sorted, so `?a=1&b=2` and `?b=2&a=1` share an entry.
+    pub fn new<'a>(
+        name: &str,
+        bindings: impl IntoIterator<Item = (&'a str, String)>,
+        format: &'static str,
+    ) -> Self {
+        let mut pairs: Vec<_> = bindings
+            .into_iter()
+            .map(|(variable, term)| format!("{variable}={term}"))
+            .collect();
+        pairs.sort();
+        Self {
+            name: name.to_owned(),
+            bindings: pairs.join("\u{1f}"),
+            format,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct SavedResults {
+    held: Mutex<Held>,
+    hits: AtomicU64,
+}
+
+#[derive(Default)]
+struct Held {
+    revision: u64,
+    bytes: usize,
+    entries: HashMap<ResultKey, Bytes>,
+}
+
+impl SavedResults {
+    /// The kept answer to `key` if it was read at `revision`, the graph's current one.
+    pub fn get(&self, key: &ResultKey, revision: u64) -> Option<Bytes> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = (held.revision == revision)
+            .then(|| held.entries.get(key).cloned())
+            .flatten();
+        if hit.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        hit
+    }
+
+    /// Keeps `body`, read at `revision`. A result read at an older revision than the kept ones
+    /// (an evaluation that started before a write) is not kept.
+    pub fn keep(&self, key: ResultKey, revision: u64, body: Bytes) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if revision < held.revision {
+            return;
+        }
+        if revision > held.revision {
+            *held = Held {
+                revision,
+                ..Held::default()
+            };
+        }
+        if held.entries.len() >= MAX_ENTRIES || held.bytes + body.len() > MAX_BYTES {
+            return;
+        }
+        held.bytes += body.len();
+        if let Some(previous) = held.entries.insert(key, body) {
+            held.bytes -= previous.len();
+        }
+    }
+
+    /// Results kept now and answers served from them (for `/metrics`).
+    pub fn stats(&self) -> (usize, u64) {
+        let entries = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .len();
+        (entries, self.hits.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str, bindings: &[(&'static str, &str)]) -> ResultKey {
+        ResultKey::new(
+            name,
+            bindings.iter().map(|(v, t)| (*v, (*t).to_owned())),
+            "application/sparql-results+json",
+        )
+    }
+
+    #[test]
+    fn serves_a_result_only_at_the_revision_it_was_read_at() {
+        let cache = SavedResults::default();
+        cache.keep(key("summary", &[]), 7, Bytes::from_static(b"seven"));
+        assert_eq!(cache.get(&key("summary", &[]), 7).unwrap(), "seven");
+        assert_eq!(cache.get(&key("summary", &[]), 8), None, "a write moved on");
+        cache.keep(key("other", &[]), 8, Bytes::from_static(b"eight"));
+        assert_eq!(cache.stats().0, 1, "a newer revision drops what is older");
+        cache.keep(key("summary", &[]), 7, Bytes::from_static(b"late"));
+        assert_eq!(cache.get(&key("summary", &[]), 7), None);
+        assert_eq!(
+            cache.get(&key("summary", &[]), 8),
+            None,
+            "a late result is not kept"
+        );
+    }
+
+    #[test]
+    fn parameters_and_formats_are_part_of_the_key_in_any_order() {
+        let cache = SavedResults::default();
+        let ab = key("q", &[("a", "1"), ("b", "2")]);
+        cache.keep(ab, 1, Bytes::from_static(b"x"));
+        assert!(cache.get(&key("q", &[("b", "2"), ("a", "1")]), 1).is_some());
+        assert!(cache.get(&key("q", &[("a", "1")]), 1).is_none());
+        let csv = ResultKey::new("q", [("a", "1".to_owned()), ("b", "2".into())], "text/csv");
+        assert!(cache.get(&csv, 1).is_none());
+    }
+
+    #[test]
+    fn stops_keeping_when_full_until_the_next_revision() {
+        let cache = SavedResults::default();
+        let big = Bytes::from(vec![0u8; MAX_BYTES / 2 + 1]);
+        cache.keep(key("a", &[]), 1, big.clone());
+        cache.keep(key("b", &[]), 1, big.clone());
+        assert_eq!(cache.stats().0, 1, "the second would pass the byte bound");
+        cache.keep(key("b", &[]), 2, big);
+        assert!(cache.get(&key("b", &[]), 2).is_some());
+    }
+}

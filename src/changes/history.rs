@@ -39,7 +39,8 @@ pub struct FetchEntry {
 }
 
 /// One version of the source's content: a fetch whose outcome was fetched or changed, or that
-/// raised events (a removal keeps the last version; a restore names the one that came back).
+/// raised events with a snapshot (a restoration names the content that came back; a removal is
+/// no version, the last one stays).
 #[derive(Debug, Clone, Serialize)]
 pub struct Version {
     pub fetch: String,
@@ -127,7 +128,10 @@ pub fn source_history(graph: &Graph, source: &str) -> Result<Option<SourceHistor
     }
     let versions = fetches
         .iter()
-        .filter(|f| matches!(f.outcome.as_str(), "fetched" | "changed") || !f.events.is_empty())
+        .filter(|f| {
+            matches!(f.outcome.as_str(), "fetched" | "changed")
+                || (!f.events.is_empty() && f.snapshot.is_some())
+        })
         .map(|f| Version {
             fetch: f.fetch.clone(),
             at: f.started.clone(),

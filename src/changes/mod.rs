@@ -221,15 +221,13 @@ pub fn list(
     let limit = limit.clamp(1, MAX_LIMIT);
     let before = cursor.map(decode_cursor).transpose()?.unwrap_or(u64::MAX);
     let mut changes = Vec::new();
-    let mut scanned = 0;
     let mut next_cursor = None;
     let all = read::sequences(graph)?;
-    for (n, iri) in all.iter().rev().filter(|(n, _)| *n < before) {
+    for (scanned, (n, iri)) in all.iter().rev().filter(|(n, _)| *n < before).enumerate() {
         if changes.len() == limit || scanned == MAX_SCAN {
             next_cursor = Some(encode_cursor(n + 1));
             break;
         }
-        scanned += 1;
         let Some(raw) = read::event(graph, iri)? else {
             continue;
         };

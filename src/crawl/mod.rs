@@ -26,7 +26,7 @@ use crate::source::{self, Format, Source, SourceError};
 use futures_util::StreamExt;
 use oxigraph::model::{NamedNode, Quad};
 use record::FetchRecord;
-pub use record::event_id;
+pub use record::{event_id, number_unnumbered};
 use serde::Serialize;
 use state::{CrawlState, SourceState};
 use std::collections::HashSet;

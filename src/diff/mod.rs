@@ -720,10 +720,10 @@ mod tests {
                 ),
             ],
         );
-        let change = &diff(&[old.clone()], &[added.clone()])[0];
+        let change = &diff(std::slice::from_ref(&old), std::slice::from_ref(&added))[0];
         assert_eq!(change.kind, ChangeKind::ObligationAdded);
         assert_eq!(change.obligations, vec![Touched::New(1)]);
-        let change = &diff(&[added], &[old.clone()])[0];
+        let change = &diff(&[added], std::slice::from_ref(&old))[0];
         assert_eq!(change.kind, ChangeKind::ObligationRemoved);
         assert_eq!(change.obligations, vec![Touched::Old(1)]);
         // The same duty on another role.
@@ -732,7 +732,7 @@ mod tests {
             "Importers shall keep logs.",
             &[("Importers shall keep logs.", Deontic::Must, &["importer"])],
         );
-        let change = &diff(&[old.clone()], &[readdressed])[0];
+        let change = &diff(std::slice::from_ref(&old), &[readdressed])[0];
         assert_eq!(change.kind, ChangeKind::AddresseeChanged, "{change:?}");
         assert!(
             change.detail.contains("provider → importer"),

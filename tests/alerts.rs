@@ -47,13 +47,13 @@ role:provider a cw:Role .
 <https://w3id.org/crosswalk/id/status/binding-law> a cw:LegalStatus .
 <{INST}> a cw:Instrument ; dcterms:title "Alert test regulation"@en ; cw:jurisdiction jur:EU ;
     cw:legalStatus <https://w3id.org/crosswalk/id/status/binding-law> .
-id:provision\/alert-reg\/art-2 a cw:Provision ; cw:instrument <{INST}> ; cw:ref "Art. 2" .
-id:provision\/alert-reg\/art-9 a cw:Provision ; cw:instrument <{INST}> ; cw:ref "Art. 9" .
+<https://w3id.org/crosswalk/id/provision/alert-reg/art-2> a cw:Provision ; cw:instrument <{INST}> ; cw:ref "Art. 2" .
+<https://w3id.org/crosswalk/id/provision/alert-reg/art-9> a cw:Provision ; cw:instrument <{INST}> ; cw:ref "Art. 9" .
 req:soon a cw:Requirement ; cw:instrument <{INST}> ; cw:jurisdiction jur:EU ;
-    cw:provision id:provision\/alert-reg\/art-2 ; cw:theme theme:record-keeping ;
+    cw:provision <https://w3id.org/crosswalk/id/provision/alert-reg/art-2> ; cw:theme theme:record-keeping ;
     cw:addressee role:provider ; cw:appliesFrom "{soon}"^^xsd:date .
 req:later a cw:Requirement ; cw:instrument <{INST}> ; cw:jurisdiction jur:EU ;
-    cw:provision id:provision\/alert-reg\/art-9 ; cw:theme theme:record-keeping ;
+    cw:provision <https://w3id.org/crosswalk/id/provision/alert-reg/art-9> ; cw:theme theme:record-keeping ;
     cw:addressee role:provider ; cw:appliesFrom "{later}"^^xsd:date .
 "#
         ),
@@ -196,7 +196,11 @@ impl Env {
             .body(update.to_owned())
             .send()
             .unwrap();
-        assert!(response.status().is_success(), "{}", response.text().unwrap());
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().unwrap()
+        );
     }
 }
 
@@ -303,12 +307,10 @@ fn a_crawled_change_reaches_exactly_the_matching_subscribers_signed() {
         "{data}"
     );
     assert!(data["sequence"].as_u64().unwrap() > 0);
-    assert!(
-        data["link"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("/api/changes/{}", data["event_id"].as_str().unwrap()))
-    );
+    assert!(data["link"].as_str().unwrap().contains(&format!(
+        "/api/changes/{}",
+        data["event_id"].as_str().unwrap()
+    )));
     let changes = data["changes"].as_array().unwrap();
     assert!(changes.iter().all(|c| c["material"] == true), "{data}");
 
@@ -429,7 +431,9 @@ fn failing_receivers_are_retried_and_never_block_the_others() {
 
     // 410 disables the subscription.
     wait_for("the gone endpoint to be disabled", || {
-        env.admin("GET", &format!("/api/subscriptions/{gone}"), None).1["enabled"] == false
+        env.admin("GET", &format!("/api/subscriptions/{gone}"), None)
+            .1["enabled"]
+            == false
     });
     let (_, sub) = env.admin("GET", &format!("/api/subscriptions/{gone}"), None);
     assert!(sub["disabled_reason"].as_str().unwrap().contains("410"));
@@ -465,7 +469,9 @@ fn rotated_secrets_sign_twice_during_the_overlap() {
     env.receiver
         .secret("rot", rotated["secret"].as_str().unwrap());
     env.admin("POST", &format!("/api/subscriptions/{id}/test"), None);
-    wait_for("the test delivery", || !env.receiver.received("rot").is_empty());
+    wait_for("the test delivery", || {
+        !env.receiver.received("rot").is_empty()
+    });
     let got = &env.receiver.received("rot")[0];
     assert_eq!(got.body["type"], "test");
     assert_eq!(got.signature.split(' ').count(), 2, "{got:?}");
@@ -477,18 +483,48 @@ fn invalid_subscriptions_are_refused_and_nothing_is_stored() {
     let env = env();
     let url = env.receiver.url("x");
     let cases = [
-        (json!({"channel": "webhook", "url": url, "theme": ["content-provenence"]}), "content-provenance"),
-        (json!({"channel": "webhook", "url": url, "jurisdiction": ["XX"]}), "unknown jurisdiction"),
-        (json!({"channel": "webhook", "url": "http://127.0.0.2:9/hook"}), "refused"),
-        (json!({"channel": "webhook", "url": "http://10.0.0.1/hook"}), "refused"),
-        (json!({"channel": "webhook", "url": "ftp://example.org/x"}), "http"),
+        (
+            json!({"channel": "webhook", "url": url, "theme": ["content-provenence"]}),
+            "content-provenance",
+        ),
+        (
+            json!({"channel": "webhook", "url": url, "jurisdiction": ["XX"]}),
+            "unknown jurisdiction",
+        ),
+        (
+            json!({"channel": "webhook", "url": "http://127.0.0.2:9/hook"}),
+            "refused",
+        ),
+        (
+            json!({"channel": "webhook", "url": "http://10.0.0.1/hook"}),
+            "refused",
+        ),
+        (
+            json!({"channel": "webhook", "url": "ftp://example.org/x"}),
+            "http",
+        ),
         (json!({"channel": "webhook"}), "url"),
-        (json!({"channel": "email", "email": "a@example.org"}), "SMTP"),
+        (
+            json!({"channel": "email", "email": "a@example.org"}),
+            "SMTP",
+        ),
         (json!({"channel": "pigeon"}), "unknown variant"),
-        (json!({"channel": "webhook", "url": url, "kind": ["provision-exploded"]}), "change kind"),
-        (json!({"channel": "webhook", "url": url, "colour": "red"}), "unknown field"),
-        (json!({"channel": "atom", "query": {"name": "no-such-query"}}), "no-such-query"),
-        (json!({"channel": "atom", "types": ["query.results_changed"]}), "query"),
+        (
+            json!({"channel": "webhook", "url": url, "kind": ["provision-exploded"]}),
+            "change kind",
+        ),
+        (
+            json!({"channel": "webhook", "url": url, "colour": "red"}),
+            "unknown field",
+        ),
+        (
+            json!({"channel": "atom", "query": {"name": "no-such-query"}}),
+            "no-such-query",
+        ),
+        (
+            json!({"channel": "atom", "types": ["query.results_changed"]}),
+            "query",
+        ),
     ];
     for (body, expected) in cases {
         let (status, answer) = env.admin("POST", "/api/subscriptions", Some(body.clone()));
@@ -540,9 +576,15 @@ fn a_standing_query_fires_only_when_its_rows_change() {
         )
     };
     // A change outside the query's rows: nothing.
-    env.update(&insert("https://w3id.org/crosswalk/id/instrument/sg-new", "SG"));
+    env.update(&insert(
+        "https://w3id.org/crosswalk/id/instrument/sg-new",
+        "SG",
+    ));
     assert!(env.deliveries(&id).is_empty());
-    env.update(&insert("https://w3id.org/crosswalk/id/instrument/eu-new", "EU"));
+    env.update(&insert(
+        "https://w3id.org/crosswalk/id/instrument/eu-new",
+        "EU",
+    ));
     wait_for("the appeared row", || {
         !env.receiver.received("standing").is_empty()
     });
@@ -575,7 +617,10 @@ fn a_standing_query_fires_only_when_its_rows_change() {
 #[test]
 fn deadline_reminders_fire_inside_the_window_and_when_a_date_moves() {
     let env = env();
-    let id = env.subscribe("deadlines", json!({"jurisdiction": ["EU"], "remind_days": 30}));
+    let id = env.subscribe(
+        "deadlines",
+        json!({"jurisdiction": ["EU"], "remind_days": 30}),
+    );
     wait_for("the reminder", || {
         !env.receiver.received("deadlines").is_empty()
     });
@@ -771,12 +816,19 @@ fn a_killed_service_still_delivers_each_alert_once_after_restart() {
         &server.base,
         "POST",
         "/api/sources",
-        Some(json!({"url": format!("{site_base}/page"), "jurisdiction": "EU",
-                    "instrument": INST, "format": "html", "id": "alert-reg"})),
+        Some(
+            json!({"url": format!("{site_base}/page"), "jurisdiction": "EU",
+                    "instrument": INST, "format": "html", "id": "alert-reg"}),
+        ),
     );
     assert_eq!(status, 201, "{body}");
     let crawl = |base: &str| {
-        let (status, body) = admin(base, "POST", "/api/crawl", Some(json!({"source": "alert-reg"})));
+        let (status, body) = admin(
+            base,
+            "POST",
+            "/api/crawl",
+            Some(json!({"source": "alert-reg"})),
+        );
         assert_eq!(status, 200, "{body}");
     };
     crawl(&server.base);
@@ -820,8 +872,15 @@ fn a_killed_service_still_delivers_each_alert_once_after_restart() {
             == "delivered"
     });
     let got = receiver.received("k");
-    assert_eq!(got.len(), 2, "one interrupted attempt and one delivery: {got:?}");
-    assert_eq!(got[0].id, got[1].id, "the duplicate has the same webhook-id");
+    assert_eq!(
+        got.len(),
+        2,
+        "one interrupted attempt and one delivery: {got:?}"
+    );
+    assert_eq!(
+        got[0].id, got[1].id,
+        "the duplicate has the same webhook-id"
+    );
     assert!(got.iter().all(|r| r.valid));
     assert_eq!(got[1].body["type"], "change.detected");
     let (_, deliveries) = admin(

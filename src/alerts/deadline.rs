@@ -7,7 +7,7 @@
 
 use super::outbox::{self, Message};
 use super::subscription::Subscription;
-use super::{AlertError, Alerts, rfc3339, now_ms, webhook};
+use super::{AlertError, Alerts, now_ms, rfc3339, webhook};
 use crate::graph::Graph;
 use chrono::NaiveDate;
 use oxigraph::model::Term;

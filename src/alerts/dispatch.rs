@@ -98,14 +98,11 @@ pub fn record(alerts: &Alerts, due: &Due, outcome: &Attempt) -> Result<(), Alert
             // Attempts since the last manual retry decide the pause; the schedule's length
             // bounds the series.
             let retry = attempt;
-            let pause = backoff(&config.retry_schedule_secs, retry).map(|p| {
-                match outcome.retry_after {
-                    Some(asked) => {
-                        asked.min(Duration::from_secs(config.max_retry_after_secs))
-                    }
+            let pause =
+                backoff(&config.retry_schedule_secs, retry).map(|p| match outcome.retry_after {
+                    Some(asked) => asked.min(Duration::from_secs(config.max_retry_after_secs)),
                     None => p,
-                }
-            });
+                });
             match pause {
                 Some(pause) => tx.execute(
                     "UPDATE alert_delivery SET attempts = ?2, next_attempt_at = ?3 WHERE id = ?1",
@@ -170,7 +167,9 @@ struct InFlight {
 pub fn start(alerts: Alerts) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let in_flight = Arc::new(Mutex::new(InFlight::default()));
-        let slots = Arc::new(tokio::sync::Semaphore::new(alerts.config.alerts.concurrency));
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            alerts.config.alerts.concurrency,
+        ));
         loop {
             if let Err(error) = dispatch_due(&alerts, &in_flight, &slots) {
                 tracing::error!(%error, "alert dispatch");

@@ -54,7 +54,11 @@ pub fn item(payload: &str) -> Item {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     let list = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let headline = match value["type"].as_str().unwrap_or_default() {
@@ -242,7 +246,9 @@ pub async fn send_digests(alerts: &Alerts) -> Result<(), AlertError> {
 pub async fn send_digest(alerts: &Alerts, id: &str) -> Result<usize, AlertError> {
     let sub = subscription::get(alerts, id)?;
     if sub.spec.channel != Channel::Email {
-        return Err(AlertError::Invalid(format!("{id} is not an e-mail subscription")));
+        return Err(AlertError::Invalid(format!(
+            "{id} is not an e-mail subscription"
+        )));
     }
     let queued: Vec<(i64, String, u32)> = alerts.db.with(|conn| {
         let mut stmt = conn.prepare(

@@ -56,7 +56,11 @@ pub struct Event {
 impl Event {
     /// What the events of one fetch share: the source and the detection time.
     pub fn group(&self) -> String {
-        format!("{}\n{}", self.source.as_deref().unwrap_or_default(), self.at)
+        format!(
+            "{}\n{}",
+            self.source.as_deref().unwrap_or_default(),
+            self.at
+        )
     }
 }
 

@@ -81,6 +81,9 @@ pub fn check(
         .iter()
         .filter(|s| s.spec.wants("source.health"))
         .collect();
+    if wanting.is_empty() {
+        return Ok(0);
+    }
     let problems = problems(graph, alerts.config.alerts.health_failures)?;
     let now = now_ms();
     Ok(alerts.db.with(|conn| {

@@ -68,7 +68,10 @@ impl AlertError {
     pub fn is_client_error(&self) -> bool {
         match self {
             Self::Invalid(_) | Self::NotFound(_) => true,
-            Self::Saved(e) => !matches!(e, SavedQueryError::Read { .. }),
+            Self::Saved(e) => !matches!(
+                e,
+                SavedQueryError::Read { .. } | SavedQueryError::Header { .. }
+            ),
             _ => false,
         }
     }

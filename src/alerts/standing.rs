@@ -56,10 +56,14 @@ pub fn rows(
     engine: &Engine,
     sub: &Subscription,
 ) -> Result<BTreeMap<String, Value>, AlertError> {
-    let q = sub.spec.query.as_ref().ok_or_else(|| AlertError::Standing {
-        name: String::new(),
-        message: "no query".into(),
-    })?;
+    let q = sub
+        .spec
+        .query
+        .as_ref()
+        .ok_or_else(|| AlertError::Standing {
+            name: String::new(),
+            message: "no query".into(),
+        })?;
     let failed = |message: String| AlertError::Standing {
         name: q.name.clone(),
         message,
@@ -128,7 +132,10 @@ fn evaluate_one(
         let rows = stmt
             .query_map([&sub.id], |r| {
                 let text: String = r.get(1)?;
-                Ok((r.get(0)?, serde_json::from_str(&text).unwrap_or(Value::Null)))
+                Ok((
+                    r.get(0)?,
+                    serde_json::from_str(&text).unwrap_or(Value::Null),
+                ))
             })?
             .collect::<Result<_, _>>()?;
         Ok((rows, evaluated))
@@ -144,7 +151,11 @@ fn evaluate_one(
     if evaluated && appeared.is_empty() && disappeared.is_empty() {
         return Ok(0);
     }
-    let q = sub.spec.query.clone().unwrap_or_else(|| unreachable_query());
+    let q = sub
+        .spec
+        .query
+        .clone()
+        .unwrap_or_else(|| unreachable_query());
     let message = (evaluated).then(|| {
         let key = sha256_hex(&format!(
             "{revision}\n{}",

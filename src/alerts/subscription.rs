@@ -218,7 +218,9 @@ impl SubscriptionRequest {
             url: self.url.or_else(|| stored.url.clone()),
             email: self.email.or_else(|| stored.email.clone()),
             digest: self.digest.or(Some(stored.digest)),
-            jurisdiction: self.jurisdiction.or_else(|| Some(unresolve(&f.jurisdiction))),
+            jurisdiction: self
+                .jurisdiction
+                .or_else(|| Some(unresolve(&f.jurisdiction))),
             instrument: self.instrument.or_else(|| Some(unresolve(&f.instrument))),
             source: self.source.or_else(|| Some(unresolve(&f.source))),
             theme: self.theme.or_else(|| Some(unresolve(&f.theme))),
@@ -331,18 +333,15 @@ impl SubscriptionRequest {
                 "e-mail subscriptions need an SMTP relay ([alerts.smtp] in the configuration)",
             ));
         }
-        let resolve = |kind: &str, values: Option<Vec<String>>| -> Result<Vec<String>, AlertError> {
-            let base = format!("{ID}{kind}/");
-            values
-                .unwrap_or_default()
-                .iter()
-                .map(|v| {
-                    codes
-                        .resolve(&base, v)
-                        .map_err(|e| invalid(e.to_string()))
-                })
-                .collect()
-        };
+        let resolve =
+            |kind: &str, values: Option<Vec<String>>| -> Result<Vec<String>, AlertError> {
+                let base = format!("{ID}{kind}/");
+                values
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|v| codes.resolve(&base, v).map_err(|e| invalid(e.to_string())))
+                    .collect()
+            };
         let filter = Filter {
             jurisdiction: resolve("jurisdiction", self.jurisdiction)?,
             instrument: resolve("instrument", self.instrument)?,
@@ -533,7 +532,10 @@ pub fn remove(alerts: &Alerts, id: &str) -> Result<(), AlertError> {
             "alert_query_state",
             "alert_deadline",
         ] {
-            tx.execute(&format!("DELETE FROM {table} WHERE subscription = ?1"), [id])?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE subscription = ?1"),
+                [id],
+            )?;
         }
         tx.commit()?;
         Ok(n)

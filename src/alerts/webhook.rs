@@ -122,6 +122,8 @@ pub async fn send(
     keys: &[Vec<u8>],
     body: &str,
 ) -> Attempt {
+    // reqwest is built without a default TLS provider (as the fetcher, install ring's).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let started = Instant::now();
     let failed = |error: String| Attempt {
         status: None,

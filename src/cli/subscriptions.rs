@@ -125,7 +125,10 @@ impl AddArgs {
                     .ok_or_else(|| format!("--param {p:?}: expected key=value"))?;
                 params.insert(k.into(), v.into());
             }
-            put("query", serde_json::json!({ "name": name, "params": params }));
+            put(
+                "query",
+                serde_json::json!({ "name": name, "params": params }),
+            );
         }
         if let Some(days) = self.remind_days {
             put("remind_days", days.into());

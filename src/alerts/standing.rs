@@ -151,11 +151,7 @@ fn evaluate_one(
     if evaluated && appeared.is_empty() && disappeared.is_empty() {
         return Ok(0);
     }
-    let q = sub
-        .spec
-        .query
-        .clone()
-        .unwrap_or_else(|| unreachable_query());
+    let q = sub.spec.query.clone().unwrap_or_else(unreachable_query);
     let message = (evaluated).then(|| {
         let key = sha256_hex(&format!(
             "{revision}\n{}",

@@ -304,10 +304,10 @@ impl SubscriptionRequest {
                 )));
             }
         }
-        if let Some(q) = &self.query {
-            if q.params.len() > MAX_VALUES || q.name.len() > 256 {
-                return Err(invalid("query: too many parameters"));
-            }
+        if let Some(q) = &self.query
+            && (q.params.len() > MAX_VALUES || q.name.len() > 256)
+        {
+            return Err(invalid("query: too many parameters or too long a name"));
         }
         if self.remind_days.is_some_and(|d| d > 3660) {
             return Err(invalid("remind_days: at most 3660"));

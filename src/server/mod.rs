@@ -384,15 +384,10 @@ pub fn admin_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/admin/backup", post(admin::backup))
         .route("/api/admin/retention", post(admin::retention))
-        .route(
-            "/api/subscriptions",
-            post(alerts::create).get(alerts::list),
-        )
+        .route("/api/subscriptions", post(alerts::create).get(alerts::list))
         .route(
             "/api/subscriptions/{id}",
-            get(alerts::get)
-                .patch(alerts::patch)
-                .delete(alerts::remove),
+            get(alerts::get).patch(alerts::patch).delete(alerts::remove),
         )
         .route(
             "/api/subscriptions/{id}/rotate-secret",

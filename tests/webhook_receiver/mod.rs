@@ -57,8 +57,10 @@ impl Receiver {
     /// Starts on the current tokio runtime.
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut receiver = Self::default();
-        receiver.base = format!("http://{}", listener.local_addr().unwrap());
+        let receiver = Self {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            ..Self::default()
+        };
         let app = Router::new()
             .route("/hook/{name}", post(hook))
             .route("/elsewhere", any(elsewhere))

@@ -328,6 +328,11 @@ pub struct CrawlConfig {
     pub max_attempts: u32,
     /// Run each enabled source on its cron schedule inside `crosswalk serve`.
     pub schedule: bool,
+    /// Consecutive 404/410 answers after which a source is reported removed (`source-removed`).
+    pub removed_after: u32,
+    /// Fetch without validators when the last such fetch is older than this (hours; 0 = every
+    /// time), so a server wrongly answering 304 cannot hide a change.
+    pub unconditional_every_hours: u64,
 }
 
 impl Default for Config {
@@ -381,6 +386,8 @@ impl Default for CrawlConfig {
             total_timeout_secs: 60,
             min_host_interval_ms: 2_000,
             max_attempts: 4,
+            removed_after: 2,
+            unconditional_every_hours: 7 * 24,
             schedule: true,
         }
     }

@@ -29,6 +29,8 @@ pub mod extract;
 pub mod snapshot;
 pub mod diff;
 pub mod crawl;
+// The change history read from the graph (history API, feeds, alert outbox).
+pub mod changes;
 // Keeping the data: copies and retention of crawl history.
 pub mod backup;
 pub mod retention;

@@ -5,8 +5,10 @@
 //! per line as `id<TAB>text<TAB>strengths`, strengths a string of `m` (must), `n` (must not),
 //! `s` (should), `y` (may).
 //! Checks: no panic; a document compared with itself has no changes; every change names a
-//! provision of one side (added ones only of the new, removed ones only of the old, the rest of
-//! both); at most one change per provision; an editorial change is never material.
+//! provision of one side (added ones only of the new, removed ones only of the old or from an
+//! identifier that now holds a renumbered provision, renumbered ones of the new with their
+//! previous identifier of the old, the rest of both); at most one change per provision besides
+//! such a removal; an editorial change is never material; word summaries are short.
 #![no_main]
 
 use crosswalk::diff::{ChangeKind, ProvisionState, diff};
@@ -41,6 +43,7 @@ fn provisions(text: &str) -> Vec<ProvisionState> {
                 id,
                 text,
                 strengths,
+                obligations: Vec::new(),
             })
         })
         .collect()
@@ -56,19 +59,32 @@ fuzz_target!(|data: &[u8]| {
     );
     let old_ids: BTreeSet<&str> = old.iter().map(|p| p.id.as_str()).collect();
     let new_ids: BTreeSet<&str> = new.iter().map(|p| p.id.as_str()).collect();
-    let mut per_provision: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_provision: BTreeMap<(&str, bool), usize> = BTreeMap::new();
     let changes = diff(&old, &new);
+    let renumbered_into: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::ProvisionRenumbered)
+        .map(|c| c.provision.as_str())
+        .collect();
     for change in &changes {
         let id = change.provision.as_str();
-        *per_provision.entry(id).or_default() += 1;
+        let removal = change.kind == ChangeKind::ProvisionRemoved;
+        *per_provision.entry((id, removal)).or_default() += 1;
         match change.kind {
-            ChangeKind::ProvisionAdded => {
-                assert!(new_ids.contains(id) && !old_ids.contains(id), "{change:?}")
-            }
-            ChangeKind::ProvisionRemoved => {
-                assert!(old_ids.contains(id) && !new_ids.contains(id), "{change:?}")
+            ChangeKind::ProvisionAdded => assert!(new_ids.contains(id), "{change:?}"),
+            ChangeKind::ProvisionRemoved => assert!(
+                old_ids.contains(id) && (!new_ids.contains(id) || renumbered_into.contains(id)),
+                "{change:?}"
+            ),
+            ChangeKind::ProvisionRenumbered => {
+                let previous = change.previous.as_deref().unwrap_or("");
+                assert!(new_ids.contains(id) && old_ids.contains(previous), "{change:?}");
+                assert!(!change.material, "{change:?}");
             }
             _ => assert!(old_ids.contains(id) && new_ids.contains(id), "{change:?}"),
+        }
+        if let Some(words) = &change.words {
+            assert!(words.summary().chars().count() < 400, "{change:?}");
         }
         if change.detail.contains("editorial") {
             assert!(!change.material, "{change:?}");

@@ -1,32 +1,13 @@
-//! The one place alerts read change events from the graph: what a change event is to a
-//! subscriber ([`Event`]) and the events after a sequence number, oldest first ([`after`]).
-//!
-//! Until the change read model (`crate::changes`) lands, events are read with
-//! `queries/alerts/events.rq` and numbered by their position in detection order (events are only
-//! ever appended, so a position never changes). Switching to `changes::after` is this file only.
+//! The one place alerts read change events: what a change event is to a subscriber
+//! ([`Event`], from the change read model's [`crate::changes::Change`]) and the events after a
+//! sequence number, oldest first ([`after`]), read with [`crate::changes::after`].
 
-use crate::graph::{Graph, GraphError, names};
-use oxigraph::model::Term;
+use crate::changes::{self, Change, ChangesError};
+use crate::graph::Graph;
 use serde::Serialize;
 
-const EVENTS: &str = include_str!("../../queries/alerts/events.rq");
-
-/// The change kinds a filter may name.
-pub const KINDS: &[&str] = &[
-    "source-baseline",
-    "provision-added",
-    "provision-modified",
-    "provision-removed",
-    "provision-renumbered",
-    "obligation-added",
-    "obligation-removed",
-    "obligation-strengthened",
-    "obligation-weakened",
-    "addressee-changed",
-    "date-moved",
-    "source-removed",
-    "source-restored",
-];
+/// The change kinds a filter may name (the read model's).
+pub use crate::changes::KINDS;
 
 /// One change event as alerts see it. IRIs are full IRIs.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -37,6 +18,8 @@ pub struct Event {
     /// Monotonic over all events: alerts keep the last one processed as their cursor.
     pub sequence: u64,
     pub kind: String,
+    /// The kind and its aspects (a modified provision whose obligation strengthened…).
+    pub kinds: Vec<String>,
     pub material: bool,
     /// Detection time (RFC 3339).
     pub at: String,
@@ -49,8 +32,10 @@ pub struct Event {
     pub provisions: Vec<String>,
     /// Requirements (candidate obligations) the event touches.
     pub obligations: Vec<String>,
-    /// One line for people: what changed, in words.
+    /// One line for people: what changed.
     pub summary: String,
+    /// The changed words (`"should" → "shall"`; counts only for sources that are not quoted).
+    pub word_summary: Option<String>,
 }
 
 impl Event {
@@ -64,66 +49,39 @@ impl Event {
     }
 }
 
-/// The short id of an event IRI (`…/id/change/{source}/{stamp}-{n}` → `{source}~{stamp}-{n}`).
-pub fn short_id(iri: &str) -> String {
-    let rest = iri
-        .strip_prefix(&format!("{}change/", names::ID))
-        .unwrap_or(iri);
-    rest.replace('/', "~")
+impl From<Change> for Event {
+    fn from(c: Change) -> Self {
+        let iris = |tags: &[changes::Tag]| tags.iter().map(|t| t.iri.clone()).collect();
+        Self {
+            id: c.id,
+            iri: c.iri,
+            sequence: c.sequence,
+            kinds: c.kinds,
+            kind: c.kind,
+            material: c.material,
+            at: c.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            jurisdictions: iris(&c.jurisdictions),
+            instrument: c.instruments.first().map(|t| t.iri.clone()),
+            source: Some(c.source).filter(|s| !s.is_empty()),
+            themes: iris(&c.themes),
+            roles: iris(&c.roles),
+            provisions: c.provisions,
+            obligations: c.obligations,
+            summary: c.summary,
+            word_summary: c.word_summary,
+        }
+    }
 }
 
 /// The events with a sequence number above `sequence`, oldest first, at most `limit`. Blocking.
-pub fn after(graph: &Graph, sequence: u64, limit: usize) -> Result<Vec<Event>, GraphError> {
-    let rows = graph.select("alerts: change events", EVENTS, [])?;
-    let text = |row: &oxigraph::sparql::QuerySolution, var: &str| match row.get(var) {
-        Some(Term::Literal(l)) => Some(l.value().to_owned()),
-        Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
-        _ => None,
-    };
-    let words = |value: Option<String>| -> Vec<String> {
-        let mut out: Vec<String> = value
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    };
-    let mut events = Vec::new();
-    for (position, row) in rows.iter().enumerate() {
-        let n = position as u64 + 1;
-        if n <= sequence {
-            continue;
-        }
-        if events.len() >= limit {
-            break;
-        }
-        let Some(iri) = text(row, "e") else { continue };
-        events.push(Event {
-            id: short_id(&iri),
-            iri,
-            sequence: n,
-            kind: text(row, "kind").unwrap_or_default(),
-            material: text(row, "material").is_some_and(|m| m == "true" || m == "1"),
-            at: text(row, "at").unwrap_or_default(),
-            jurisdictions: text(row, "jurisdiction").into_iter().collect(),
-            instrument: text(row, "instrument"),
-            source: text(row, "source"),
-            themes: words(text(row, "themes")),
-            roles: words(text(row, "roles")),
-            provisions: words(text(row, "affected"))
-                .into_iter()
-                .filter(|p| p.contains("/extracted/") || p.contains("/provision/"))
-                .collect(),
-            obligations: words(text(row, "obligations")),
-            summary: text(row, "detail").unwrap_or_default(),
-        });
-    }
-    Ok(events)
+pub fn after(graph: &Graph, sequence: u64, limit: usize) -> Result<Vec<Event>, ChangesError> {
+    Ok(changes::after(graph, sequence, limit)?
+        .into_iter()
+        .map(Event::from)
+        .collect())
 }
 
 /// The sequence number of the newest event (0 without events). Blocking.
-pub fn last_sequence(graph: &Graph) -> Result<u64, GraphError> {
-    Ok(graph.select("alerts: change events", EVENTS, [])?.len() as u64)
+pub fn last_sequence(graph: &Graph) -> Result<u64, ChangesError> {
+    changes::last_sequence(graph)
 }

@@ -49,6 +49,8 @@ pub enum AlertError {
     Ops(#[from] OpsError),
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error(transparent)]
+    Changes(#[from] crate::changes::ChangesError),
     /// A request that cannot be accepted as given (400).
     #[error("{0}")]
     Invalid(String),

@@ -109,7 +109,7 @@ impl Filter {
             wanted.is_empty() || have.iter().any(|h| wanted.contains(h))
         };
         (!self.material || event.material)
-            && any(&self.kind, std::slice::from_ref(&event.kind))
+            && (any(&self.kind, std::slice::from_ref(&event.kind)) || any(&self.kind, &event.kinds))
             && any(&self.jurisdiction, &event.jurisdictions)
             && any(&self.instrument, event.instrument.as_slice())
             && any(&self.source, event.source.as_slice())

@@ -39,7 +39,11 @@ pub fn change_data(events: &[&Event], public_url: &str) -> Value {
     let Some(first) = events.first() else {
         return json!({});
     };
-    let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let mut kinds: Vec<&str> = events
+        .iter()
+        .flat_map(|e| std::iter::once(&e.kind).chain(&e.kinds))
+        .map(String::as_str)
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     json!({
@@ -56,6 +60,7 @@ pub fn change_data(events: &[&Event], public_url: &str) -> Value {
         "provisions": union(|e| &e.provisions),
         "obligations": union(|e| &e.obligations),
         "summary": events.iter().map(|e| e.summary.as_str()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
+        "word_summary": events.iter().filter_map(|e| e.word_summary.as_deref()).collect::<Vec<_>>().join("; "),
         "link": link(first),
         "changes": events.iter().map(|e| json!({
             "event_id": e.id,
@@ -66,6 +71,7 @@ pub fn change_data(events: &[&Event], public_url: &str) -> Value {
             "provisions": e.provisions,
             "obligations": e.obligations,
             "summary": e.summary,
+            "word_summary": e.word_summary,
             "link": link(e),
         })).collect::<Vec<_>>(),
     })

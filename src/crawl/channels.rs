@@ -802,11 +802,11 @@ impl Crawler {
                     }
                 }
                 for event in &reading.events {
-                    for quad in discovery::event_quads(&found, event) {
-                        t.insert(&quad);
-                    }
+                    record::insert_numbered(t, &discovery::event_quads(&found, event))
+                        .map_err(GraphError::from)?;
                 }
-                for quad in discovered.iter().chain(&fetch_quads) {
+                record::insert_numbered(t, &discovered).map_err(GraphError::from)?;
+                for quad in &fetch_quads {
                     t.insert(quad);
                 }
                 result = (outcome, events, n);

@@ -206,6 +206,7 @@ pub(super) fn event_quads(found: &Found<'_>, event: &ChannelEvent) -> Vec<Quad> 
         from_snapshot: None,
         to_snapshot: found.snapshot,
         fetch: found.fetch,
+        facts: record::EventFacts::default(),
     })
 }
 

@@ -10,6 +10,7 @@
 mod changes;
 mod channels;
 pub mod discovery;
+mod presence;
 mod record;
 mod seen;
 pub mod state;
@@ -25,6 +26,7 @@ use crate::source::{self, Format, Source, SourceError};
 use futures_util::StreamExt;
 use oxigraph::model::{NamedNode, Quad};
 use record::FetchRecord;
+pub use record::event_id;
 use serde::Serialize;
 use state::{CrawlState, SourceState};
 use std::collections::HashSet;
@@ -135,6 +137,10 @@ pub struct Crawler {
     in_flight: Mutex<HashSet<String>>,
     /// What official channels and listings showed before (`seen`).
     channels: seen::ChannelState,
+    /// Consecutive 404/410 answers that make a source removed (`presence`).
+    removed_after: u32,
+    /// How often a fetch goes without validators.
+    unconditional_every: Duration,
 }
 
 impl Crawler {
@@ -150,6 +156,10 @@ impl Crawler {
             max_attempts: config.crawl.max_attempts.max(1),
             pdf: extract::PdfSandbox::default(),
             in_flight: Mutex::new(HashSet::new()),
+            removed_after: config.crawl.removed_after.max(1),
+            unconditional_every: Duration::from_secs(
+                config.crawl.unconditional_every_hours.saturating_mul(3600),
+            ),
         })
     }
 
@@ -253,8 +263,10 @@ impl Crawler {
             channels::Plan::Text(target) => target,
             channels::Plan::Done(report) => return Ok(report),
         };
-        // Validators only help when the content they vouch for is still stored.
-        let validators = if state.raw_sha.is_some() && !target.moved {
+        // Validators only help when the content they vouch for is still stored; and now and
+        // then none are sent, so a server wrongly answering 304 cannot hide a change.
+        let unconditional = self.unconditional_due(&source.id, started)?;
+        let validators = if state.raw_sha.is_some() && !target.moved && !unconditional {
             Validators {
                 etag: state.etag.clone(),
                 last_modified: state.last_modified.clone(),
@@ -266,7 +278,16 @@ impl Crawler {
             .fetcher
             .fetch_negotiated(&target.url, &validators, &target.negotiation)
             .await;
+        let sent_validators = validators.etag.is_some() || validators.last_modified.is_some();
         let mut report = match response {
+            Err(FetchError::Http {
+                status: status @ (404 | 410),
+                ..
+            }) => {
+                let reason = format!("HTTP {status}: the document is gone");
+                self.gone(source, &mut state, started, status, reason)
+                    .await?
+            }
             Err(error) => {
                 self.failed_fetch(source, &mut state, started, error, None)
                     .await?
@@ -282,6 +303,9 @@ impl Crawler {
         };
         if report.outcome != Outcome::Failed {
             self.followed(source, &target)?;
+            if !sent_validators {
+                self.fetched_unconditionally(&source.id, started)?;
+            }
         }
         // What the channel step raised belongs to this crawl's report too.
         if target.events > 0 && report.outcome == Outcome::Unchanged {
@@ -319,7 +343,11 @@ impl Crawler {
             reason: None,
             snapshot: raw.as_deref().map(|r| (r, text.as_deref())),
         };
-        let quads = record::fetch_quads(&record);
+        let mut quads = record::fetch_quads(&record);
+        quads.extend(
+            self.restored_quads(source, &record.iri, raw.as_deref())
+                .await?,
+        );
         let revision = self.write(quads).await?;
         self.settle(state, Outcome::Unchanged, None)?;
         let mut report = CrawlReport::new(&source.id, Outcome::Unchanged);
@@ -414,18 +442,18 @@ impl Crawler {
             Ok::<_, SnapshotError>((store.put(&raw)?, store.put(text.as_bytes())?))
         })
         .await??;
-        let previous = changes::previous(&self.graph, &source.id)?;
         let current = changes::current(&extracted);
-        let changes = diff::diff(&previous, &current);
+        let previous = changes::previous(&self.graph, &source.id)?.with_current(&current);
+        let changes = diff::diff(&previous.provisions, &current);
         let counts = (extracted.provisions.len(), extracted.obligations.len());
-        if !previous.is_empty() && changes.is_empty() {
+        if !previous.provisions.is_empty() && changes.is_empty() {
             state.text_sha = Some(text_sha.clone());
             state.extract_key = Some(extract_key);
             return self
                 .record_unchanged(source, state, started, &page, raw_sha, counts.0, counts.1)
                 .await;
         }
-        let baseline = previous.is_empty();
+        let baseline = previous.provisions.is_empty();
         let outcome = if baseline {
             Outcome::Fetched
         } else {
@@ -461,19 +489,24 @@ impl Crawler {
                 from_snapshot: state.raw_sha.as_deref(),
                 to_snapshot: &raw_sha,
             },
-            (!baseline).then_some(changes.as_slice()),
+            (!baseline).then_some((changes.as_slice(), &previous)),
             counts,
         )?;
         quads.extend(recorded.quads);
+        quads.extend(
+            self.restored_quads(source, &fetch_iri, Some(&raw_sha))
+                .await?,
+        );
         let (events, material) = (recorded.events, recorded.material);
         let graph_name = names::source_graph(&source.id);
         let graph = self.graph.clone();
         let revision = tokio::task::spawn_blocking(move || {
             graph.write(|t| {
                 t.clear_graph(graph_name.as_ref())?;
-                for quad in content.iter().chain(quads.iter()) {
+                for quad in &content {
                     t.insert(quad);
                 }
+                record::insert_numbered(t, &quads)?;
                 Ok::<_, GraphError>(())
             })
         })
@@ -510,8 +543,9 @@ impl Crawler {
             .await?
             .unwrap_or(raw_sha);
         let text = state.text_sha.clone();
-        let quads = record::fetch_quads(&FetchRecord {
-            iri: fetch_iri(&source.id, started),
+        let fetch = fetch_iri(&source.id, started);
+        let mut quads = record::fetch_quads(&FetchRecord {
+            iri: fetch.clone(),
             source,
             started,
             ended: chrono::Utc::now(),
@@ -524,6 +558,7 @@ impl Crawler {
             reason: None,
             snapshot: Some((&raw_sha, text.as_deref())),
         });
+        quads.extend(self.restored_quads(source, &fetch, Some(&raw_sha)).await?);
         let revision = self.write(quads).await?;
         state.raw_sha = Some(raw_sha);
         self.settle(state, Outcome::Unchanged, None)?;
@@ -547,6 +582,32 @@ impl Crawler {
         reason: String,
         transient: bool,
         retry_after: Option<Duration>,
+    ) -> Result<CrawlReport, CrawlError> {
+        self.failed_with(
+            source,
+            state,
+            started,
+            http_status,
+            reason,
+            transient,
+            retry_after,
+            None,
+        )
+        .await
+    }
+
+    /// [`Crawler::failed`], with a source-level event (`source-removed`) in the same write.
+    #[allow(clippy::too_many_arguments)]
+    async fn failed_with(
+        &self,
+        source: &Source,
+        state: &mut SourceState,
+        started: chrono::DateTime<chrono::Utc>,
+        http_status: Option<u16>,
+        reason: String,
+        transient: bool,
+        retry_after: Option<Duration>,
+        event: Option<presence::SourceEvent>,
     ) -> Result<CrawlReport, CrawlError> {
         let mut reason = reason;
         let mut next = None;
@@ -572,11 +633,13 @@ impl Crawler {
         } else {
             state.retry_count = 0;
         }
-        let quads = record::fetch_quads(&FetchRecord {
-            iri: fetch_iri(&source.id, started),
+        let fetch = fetch_iri(&source.id, started);
+        let ended = chrono::Utc::now();
+        let mut quads = record::fetch_quads(&FetchRecord {
+            iri: fetch.clone(),
             source,
             started,
-            ended: chrono::Utc::now(),
+            ended,
             http_status,
             etag: None,
             last_modified: None,
@@ -586,6 +649,9 @@ impl Crawler {
             reason: Some(&reason),
             snapshot: None,
         });
+        if let Some(event) = &event {
+            quads.extend(presence::event_quads(source, &fetch, ended, event));
+        }
         let revision = self.write(quads).await?;
         state.next_attempt_at = next;
         state.last_outcome = Some(Outcome::Failed.as_str().into());
@@ -614,20 +680,47 @@ impl Crawler {
         state.last_reason = reason;
         state.last_fetch_at = Some(chrono::Utc::now().timestamp());
         self.state.save(state)?;
+        self.present(&state.source)?;
         Ok(())
     }
 
+    /// Writes `quads` in one transaction, numbering the change events among them.
     async fn write(&self, quads: Vec<Quad>) -> Result<u64, CrawlError> {
         let graph = self.graph.clone();
         tokio::task::spawn_blocking(move || {
             graph.write(|t| {
-                for quad in &quads {
-                    t.insert(quad);
-                }
+                record::insert_numbered(t, &quads).map_err(GraphError::from)?;
                 Ok::<_, CrawlError>(())
             })
         })
         .await?
+    }
+
+    /// The `source-restored` event's quads when the source stands removed.
+    async fn restored_quads(
+        &self,
+        source: &Source,
+        fetch: &NamedNode,
+        snapshot: Option<&str>,
+    ) -> Result<Vec<Quad>, CrawlError> {
+        let event = {
+            let (graph, source) = (self.graph.clone(), source.clone());
+            let snapshot = snapshot.map(str::to_owned);
+            tokio::task::spawn_blocking(move || {
+                if !presence::is_removed(&graph, &source)? {
+                    return Ok::<_, CrawlError>(None);
+                }
+                Ok(Some(presence::SourceEvent {
+                    kind: "source-restored",
+                    detail: format!("{} answers again after it was reported removed", source.id),
+                    snapshot: snapshot.unwrap_or_default(),
+                }))
+            })
+            .await??
+        };
+        Ok(event
+            .map(|e| presence::event_quads(source, fetch, chrono::Utc::now(), &e))
+            .unwrap_or_default())
     }
 }
 

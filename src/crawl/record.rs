@@ -57,7 +57,7 @@ pub fn provision_iri(source: &str, provision: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{ID}extracted/{source}/{}", iri_safe(provision)))
 }
 
-fn requirement_iri(source: &str, provision: &str, n: usize) -> NamedNode {
+pub fn requirement_iri(source: &str, provision: &str, n: usize) -> NamedNode {
     NamedNode::new_unchecked(format!(
         "{ID}extracted/{source}/{}/req-{n}",
         iri_safe(provision)
@@ -75,7 +75,7 @@ pub fn curated_candidate(source: &Source, provision: &str) -> Option<NamedNode> 
     )))
 }
 
-fn iri_safe(id: &str) -> String {
+pub fn iri_safe(id: &str) -> String {
     id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
@@ -272,6 +272,39 @@ pub struct EventRecord<'a> {
     pub from_snapshot: Option<&'a str>,
     pub to_snapshot: &'a str,
     pub fetch: &'a NamedNode,
+    pub facts: EventFacts,
+}
+
+/// What an event says beyond its kind: the provisions and candidate requirements it concerns,
+/// the themes and roles subscribers filter on, and the changed words.
+#[derive(Debug, Default)]
+pub struct EventFacts {
+    /// The provision's identifier (`art-2`), and the one it had before a renumbering.
+    pub provision: Option<String>,
+    pub previous: Option<String>,
+    /// Further kinds the change also is.
+    pub aspects: Vec<&'static str>,
+    /// Extracted and curated provisions (`cw:affectsProvision`), candidate requirements
+    /// (`cw:affectsRequirement`); both are `cw:affects` too.
+    pub provisions: Vec<NamedNode>,
+    pub requirements: Vec<NamedNode>,
+    pub themes: Vec<NamedNode>,
+    pub roles: Vec<NamedNode>,
+    pub words: Option<crate::diff::WordDiff>,
+    pub old_text: Option<String>,
+    pub new_text: Option<String>,
+    /// Whether the source's text may be quoted: otherwise no text and no changed word is kept,
+    /// only counts.
+    pub quotable: bool,
+}
+
+/// The public identifier of an event: `{source}_{last IRI segment}` (source slugs have no `_`).
+pub fn event_id(iri: &str) -> String {
+    let rest = iri
+        .strip_prefix(&format!("{ID}change/"))
+        .unwrap_or(iri)
+        .to_owned();
+    rest.replacen('/', "_", 1)
 }
 
 pub fn event_quads(e: &EventRecord<'_>) -> Vec<Quad> {
@@ -279,6 +312,7 @@ pub fn event_quads(e: &EventRecord<'_>) -> Vec<Quad> {
     let s = &e.iri;
     q.add(s, rdf::TYPE.into_owned(), names::cw("ChangeEvent"));
     q.add(s, rdf::TYPE.into_owned(), prov("Entity"));
+    q.text(s, names::cw("eventId"), &event_id(s.as_str()));
     q.text(s, names::cw("changeKind"), e.kind);
     q.typed(
         s,
@@ -291,9 +325,32 @@ pub fn event_quads(e: &EventRecord<'_>) -> Vec<Quad> {
         names::cw("source"),
         NamedNode::new_unchecked(&e.source.iri),
     );
-    for a in &e.affects {
-        q.add(s, names::cw("affects"), a.clone());
+    if let Some(j) = e
+        .source
+        .jurisdiction
+        .as_deref()
+        .and_then(|j| NamedNode::new(j).ok())
+    {
+        q.add(s, names::cw("jurisdiction"), j);
     }
+    if let Some(i) = e
+        .source
+        .instrument
+        .as_deref()
+        .and_then(|i| NamedNode::new(i).ok())
+    {
+        q.add(s, names::cw("instrument"), i);
+    }
+    let mut affects: Vec<&NamedNode> = e.affects.iter().collect();
+    affects.extend(&e.facts.provisions);
+    affects.extend(&e.facts.requirements);
+    let mut seen = std::collections::HashSet::new();
+    for a in affects {
+        if seen.insert(a.as_str()) {
+            q.add(s, names::cw("affects"), a.clone());
+        }
+    }
+    add_facts(&mut q, s, &e.facts);
     q.typed(
         s,
         prov("generatedAtTime"),
@@ -307,4 +364,92 @@ pub fn event_quads(e: &EventRecord<'_>) -> Vec<Quad> {
     q.add(s, prov("wasGeneratedBy"), e.fetch.clone());
     q.text(s, rdfs::COMMENT.into_owned(), e.detail);
     q.quads
+}
+
+fn add_facts(q: &mut Quads, s: &NamedNode, f: &EventFacts) {
+    if let Some(id) = &f.provision {
+        q.text(s, names::cw("provisionId"), id);
+    }
+    if let Some(id) = &f.previous {
+        q.text(s, names::cw("previousProvisionId"), id);
+    }
+    for aspect in &f.aspects {
+        q.text(s, names::cw("changeAspect"), aspect);
+    }
+    for p in &f.provisions {
+        q.add(s, names::cw("affectsProvision"), p.clone());
+    }
+    for r in &f.requirements {
+        q.add(s, names::cw("affectsRequirement"), r.clone());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &f.themes {
+        if seen.insert(t.as_str()) {
+            q.add(s, names::cw("theme"), t.clone());
+        }
+    }
+    for r in &f.roles {
+        if seen.insert(r.as_str()) {
+            q.add(s, names::cw("role"), r.clone());
+        }
+    }
+    if let Some(words) = &f.words {
+        q.typed(
+            s,
+            names::cw("addedWordCount"),
+            words.added_words.to_string(),
+            xsd::INTEGER,
+        );
+        q.typed(
+            s,
+            names::cw("removedWordCount"),
+            words.removed_words.to_string(),
+            xsd::INTEGER,
+        );
+        if f.quotable {
+            q.text(s, names::cw("wordSummary"), &words.summary());
+            for added in words.added() {
+                q.text(s, names::cw("addedWords"), added);
+            }
+            for removed in words.removed() {
+                q.text(s, names::cw("removedWords"), removed);
+            }
+        } else {
+            q.text(s, names::cw("wordSummary"), &words.counts());
+        }
+    }
+    if f.quotable {
+        if let Some(text) = &f.old_text {
+            q.text(s, names::cw("oldText"), text);
+        }
+        if let Some(text) = &f.new_text {
+            q.text(s, names::cw("newText"), text);
+        }
+    }
+}
+
+/// Inserts `quads` in a write, giving every change event among them the next sequence number
+/// (in the order they appear): the one place events are numbered, under the writer lock.
+pub fn insert_numbered(
+    t: &mut oxigraph::store::Transaction<'_>,
+    quads: &[Quad],
+) -> Result<(), oxigraph::store::StorageError> {
+    let event = names::cw("ChangeEvent");
+    let sequence = names::cw("sequence");
+    for quad in quads {
+        t.insert(quad);
+        let is_event = quad.predicate.as_ref() == rdf::TYPE
+            && quad.object == Term::NamedNode(event.clone())
+            && quad.graph_name == GraphName::NamedNode(names::CHANGES_GRAPH.into_owned());
+        if is_event {
+            let n = crate::graph::next_sequence(t)?;
+            t.insert(&Quad::new(
+                quad.subject.clone(),
+                sequence.clone(),
+                Literal::new_typed_literal(n.to_string(), xsd::INTEGER),
+                quad.graph_name.clone(),
+            ));
+        }
+    }
+    Ok(())
 }

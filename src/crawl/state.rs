@@ -12,7 +12,21 @@ CREATE TABLE IF NOT EXISTS source_state (
     last_outcome TEXT, last_reason TEXT, last_fetch_at INTEGER, next_attempt_at INTEGER,
     retry_count INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS source_presence (
+    source TEXT PRIMARY KEY,
+    gone_count INTEGER NOT NULL DEFAULT 0,
+    unconditional_at INTEGER
+);
 ";
+
+/// Whether a source still answers: consecutive 404/410 answers, and when it was last fetched
+/// without validators (so a server wrongly answering 304 cannot hide a change for ever).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Presence {
+    pub gone_count: u32,
+    /// Unix seconds of the last fetch sent without validators.
+    pub unconditional_at: Option<i64>,
+}
 
 /// What the crawler remembers about one source.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,6 +127,35 @@ impl CrawlState {
         Ok(())
     }
 
+    pub fn presence(&self, source: &str) -> Result<Presence, OpsError> {
+        let row = self.db.with(|conn| {
+            conn.query_row(
+                "SELECT gone_count, unconditional_at FROM source_presence WHERE source = ?1",
+                [source],
+                |r| {
+                    Ok(Presence {
+                        gone_count: r.get(0)?,
+                        unconditional_at: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })?;
+        Ok(row.unwrap_or_default())
+    }
+
+    pub fn save_presence(&self, source: &str, p: Presence) -> Result<(), OpsError> {
+        self.db.with(|conn| {
+            conn.execute(
+                "INSERT INTO source_presence (source, gone_count, unconditional_at)
+                 VALUES (?1, ?2, ?3)
+                 ON CONFLICT(source) DO UPDATE SET gone_count = ?2, unconditional_at = ?3",
+                params![source, p.gone_count, p.unconditional_at],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Sources whose retry time has come (for the scheduler's retry sweep).
     pub fn due_retries(&self, now: i64) -> Result<Vec<String>, OpsError> {
         self.db.with(|conn| {
@@ -142,6 +185,8 @@ impl CrawlState {
     pub fn forget(&self, source: &str) -> Result<(), OpsError> {
         self.db
             .with(|conn| conn.execute("DELETE FROM source_state WHERE source = ?1", [source]))?;
+        self.db
+            .with(|conn| conn.execute("DELETE FROM source_presence WHERE source = ?1", [source]))?;
         Ok(())
     }
 }

@@ -231,17 +231,39 @@ impl Graph {
                 found: current,
             }));
         }
+        let sequence = read_counter_in(&transaction, names::EVENT_SEQUENCE).map_err(storage)?;
         f(&mut transaction)?;
-        // An update may have dropped the meta graph (`DROP ALL`): the counter never goes back.
+        // An update may have dropped the meta graph (`DROP ALL`): the counters never go back.
         let next = read_revision_in(&transaction)
             .map_err(storage)?
             .max(current)
             + 1;
         set_revision(&mut transaction, next);
+        if read_counter_in(&transaction, names::EVENT_SEQUENCE).map_err(storage)? < sequence {
+            replace_meta(
+                &mut transaction,
+                names::EVENT_SEQUENCE,
+                &Literal::from(sequence as i64),
+            );
+        }
         transaction.commit().map_err(storage)?;
         // Inside the lock, so subscribers see revisions in commit order.
         self.revision.send_replace(next);
         Ok(next)
+    }
+
+    /// The last change-event sequence number handed out (0 before the first).
+    pub fn last_sequence(&self) -> Result<u64, GraphError> {
+        let quad = self
+            .quads_for_pattern(
+                Some(names::META_GRAPH.into()),
+                Some(names::EVENT_SEQUENCE),
+                None,
+                Some(names::META_GRAPH.into()),
+            )
+            .next()
+            .transpose()?;
+        Ok(parse_revision(quad.map(|q| q.object)))
     }
 
     /// Replaces the content of one named graph atomically.
@@ -390,16 +412,31 @@ fn read_revision(store: &Store) -> Result<u64, StorageError> {
 }
 
 fn read_revision_in(t: &Transaction<'_>) -> Result<u64, StorageError> {
+    read_counter_in(t, names::REVISION)
+}
+
+fn read_counter_in(t: &Transaction<'_>, predicate: NamedNodeRef<'_>) -> Result<u64, StorageError> {
     let quad = t
         .quads_for_pattern(
             Some(names::META_GRAPH.into()),
-            Some(names::REVISION),
+            Some(predicate),
             None,
             Some(names::META_GRAPH.into()),
         )
         .next()
         .transpose()?;
     Ok(parse_revision(quad.map(|q| q.object)))
+}
+
+/// Hands out the next change-event sequence number inside a write ([`Graph::write`]): the
+/// counter lives in the meta graph and commits with the events numbered from it, and writers
+/// run one at a time, so a number is never given twice and never goes back, across crashes
+/// too (a write that does not commit hands out nothing). Consumers of the change events use
+/// the sequence as their cursor.
+pub fn next_sequence(t: &mut Transaction<'_>) -> Result<u64, StorageError> {
+    let next = read_counter_in(t, names::EVENT_SEQUENCE)? + 1;
+    replace_meta(t, names::EVENT_SEQUENCE, &Literal::from(next as i64));
+    Ok(next)
 }
 
 fn set_revision(t: &mut Transaction<'_>, revision: u64) {
@@ -480,5 +517,38 @@ mod tests {
         let sizes = graph.graph_sizes().unwrap();
         assert!(sizes.contains(&("https://example.org/g".to_string(), 1)));
         assert_eq!(graph.revision(), 2);
+    }
+
+    #[test]
+    fn sequence_numbers_are_handed_out_once_and_survive_a_drop_all() {
+        let graph = Graph::in_memory().unwrap();
+        let taken = |graph: &Graph| {
+            let mut got = 0;
+            graph
+                .write(|t| {
+                    got = next_sequence(t)?;
+                    Ok::<_, GraphError>(())
+                })
+                .unwrap();
+            got
+        };
+        assert_eq!((taken(&graph), taken(&graph)), (1, 2));
+        // A write that fails hands out nothing.
+        let failed: Result<u64, GraphError> = graph.write(|t| {
+            next_sequence(t)?;
+            Err(GraphError::NotSelect {
+                context: "test".into(),
+            })
+        });
+        assert!(failed.is_err());
+        assert_eq!(graph.last_sequence().unwrap(), 2);
+        graph
+            .write(|t| {
+                t.clear_graph(names::META_GRAPH)?;
+                Ok::<_, GraphError>(())
+            })
+            .unwrap();
+        assert_eq!(graph.last_sequence().unwrap(), 2, "never goes back");
+        assert_eq!(taken(&graph), 3);
     }
 }

@@ -49,6 +49,10 @@ pub const FETCHES_GRAPH: NamedNodeRef<'_> =
 
 pub const REVISION: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#revision");
+/// The last change-event sequence number handed out (`xsd:integer`, in the meta graph; see
+/// [`super::next_sequence`]).
+pub const EVENT_SEQUENCE: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#eventSequence");
 /// When the current revision was committed (`xsd:dateTime`, in the meta graph).
 pub const REVISION_TIME: NamedNodeRef<'_> =
     NamedNodeRef::new_unchecked("https://w3id.org/crosswalk/ontology#revisionTime");

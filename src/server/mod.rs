@@ -8,6 +8,7 @@
 //! | `GET /healthz`, `GET /metrics` | operations |
 //! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
 //! | `GET /api/discoveries`, `GET /api/discoveries/{id}` | the discovery review queue (`discoveries`) |
+//! | `GET /api/changes`, `GET /api/changes/{id}`, `GET /api/sources/{id}/history`, `GET /feeds/changes.atom` | the change history and its Atom feed (`changes`) |
 //! | `GET /feeds/s/{token}.atom`, `GET/POST /api/unsubscribe/{token}` | private alert feeds, one-click unsubscribe (`alerts`) |
 //! | [`admin_routes`] (admin bearer token): | |
 //! | `POST /sparql/update` | SPARQL Update |
@@ -29,6 +30,7 @@ mod admin;
 mod alerts;
 mod api;
 mod auth;
+mod changes;
 mod client;
 mod crawl;
 mod discoveries;
@@ -327,6 +329,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/queries/{name}", get(api::run_query))
         .route("/api/search", get(search::search))
         .route("/api/sources", get(sources::list))
+        .route("/api/sources/{id}/history", get(changes::history))
+        // The change history and its Atom feed (public, like the events in the graph).
+        .route("/api/changes", get(changes::list))
+        .route("/api/changes/{id}", get(changes::get))
+        .route("/feeds/changes.atom", get(changes::feed))
         // The discovery review queue; track and dismiss are admin routes.
         .route("/api/discoveries", get(discoveries::list))
         .route("/api/discoveries/{id}", get(discoveries::get))

@@ -27,6 +27,8 @@ pub struct Site {
     page: Arc<Mutex<Vec<u8>>>,
     robots: Arc<Mutex<String>>,
     port: Arc<Mutex<u16>>,
+    /// When set, `/page` answers this status with no body (a document gone: 404, 410).
+    status: Arc<Mutex<Option<u16>>>,
 }
 
 impl Site {
@@ -36,6 +38,10 @@ impl Site {
 
     pub fn set_page(&self, body: Vec<u8>) {
         *self.page.lock().unwrap() = body;
+    }
+
+    pub fn set_status(&self, status: Option<u16>) {
+        *self.status.lock().unwrap() = status;
     }
 
     pub fn set_robots(&self, robots: &str) {
@@ -52,6 +58,7 @@ pub async fn start() -> (String, Site) {
         .route("/robots.txt", get(robots))
         .route("/page", get(page))
         .route("/lm-page", get(lm_page))
+        .route("/lying", get(lying))
         .route("/private/doc", get(|| async { "secret" }))
         .route("/limited", get(limited))
         .route(
@@ -143,6 +150,9 @@ fn etag_of(body: &[u8]) -> String {
 
 /// ETag + Last-Modified; answers 304 to a matching If-None-Match.
 async fn page(State(site): State<Site>, headers: HeaderMap) -> Response {
+    if let Some(status) = *site.status.lock().unwrap() {
+        return StatusCode::from_u16(status).unwrap().into_response();
+    }
     let body = site.page.lock().unwrap().clone();
     let etag = etag_of(&body);
     if headers
@@ -159,6 +169,19 @@ async fn page(State(site): State<Site>, headers: HeaderMap) -> Response {
         header::LAST_MODIFIED,
         HeaderValue::from_static("Sun, 01 Nov 2026 10:00:00 GMT"),
     );
+    response
+}
+
+/// The page's body under one fixed ETag, and 304 to any If-None-Match: a server whose 304s
+/// lie once the page changed.
+async fn lying(State(site): State<Site>, headers: HeaderMap) -> Response {
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, "\"same\"")]).into_response();
+    }
+    let mut response = html(site.page.lock().unwrap().clone());
+    response
+        .headers_mut()
+        .insert(header::ETAG, HeaderValue::from_static("\"same\""));
     response
 }
 

@@ -83,6 +83,7 @@ fn change(graph: &Graph, n: usize) {
     let g = NamedNode::new_unchecked("https://w3id.org/crosswalk/graph/changes");
     let e = NamedNode::new_unchecked(format!("{ID}change/bench/{n:08}-1"));
     let source = NamedNode::new_unchecked(format!("{ID}source/bench"));
+    let eu = NamedNode::new_unchecked(format!("{ID}jurisdiction/EU"));
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let xsd = |t: &str| NamedNode::new_unchecked(format!("http://www.w3.org/2001/XMLSchema#{t}"));
     graph
@@ -103,6 +104,16 @@ fn change(graph: &Graph, n: usize) {
                 gn,
             ));
             t.insert(QuadRef::new(&e, &cw("source"), &source, gn));
+            t.insert(QuadRef::new(&e, &cw("jurisdiction"), &eu, gn));
+            // Numbered under the writer's lock, as the crawler numbers its events.
+            let sequence =
+                crosswalk::graph::next_sequence(t).map_err(crosswalk::graph::GraphError::from)?;
+            t.insert(QuadRef::new(
+                &e,
+                &cw("sequence"),
+                &Literal::new_typed_literal(sequence.to_string(), xsd("integer")),
+                gn,
+            ));
             t.insert(QuadRef::new(
                 &e,
                 &NamedNode::new_unchecked("http://www.w3.org/ns/prov#generatedAtTime"),

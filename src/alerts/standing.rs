@@ -12,7 +12,7 @@ use crate::sparql::format::OutputFormat;
 use crate::sparql::{DatasetRequest, Engine, Limits};
 use rusqlite::params;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rows named in one message at most (each list); the counts are always whole.
 const MAX_NAMED: usize = 1000;
@@ -40,8 +40,17 @@ pub fn evaluate(
         },
     );
     let mut queued = 0;
+    // Subscriptions to the same query with the same parameters share one evaluation.
+    let mut evaluated: HashMap<String, BTreeMap<String, Value>> = HashMap::new();
     for sub in standing {
-        match evaluate_one(alerts, &engine, sub, graph.revision()) {
+        let key = serde_json::to_string(&sub.spec.query).unwrap_or_default();
+        let rows = match evaluated.get(&key) {
+            Some(rows) => Ok(rows.clone()),
+            None => rows(alerts, &engine, sub).inspect(|rows| {
+                evaluated.insert(key, rows.clone());
+            }),
+        };
+        match rows.and_then(|rows| evaluate_one(alerts, sub, rows, graph.revision())) {
             Ok(n) => queued += n,
             // One broken query must not hold the others (nor the change events) back.
             Err(error) => tracing::error!(subscription = sub.id, %error, "standing query"),
@@ -114,11 +123,10 @@ pub fn rows(
 
 fn evaluate_one(
     alerts: &Alerts,
-    engine: &Engine,
     sub: &Subscription,
+    now_rows: BTreeMap<String, Value>,
     revision: u64,
 ) -> Result<usize, AlertError> {
-    let now_rows = rows(alerts, engine, sub)?;
     let (before, evaluated): (BTreeMap<String, Value>, bool) = alerts.db.with(|conn| {
         let evaluated = conn
             .query_row(

@@ -10,6 +10,7 @@ use crate::config::AlertsConfig;
 use crate::fetch::guard::{self, AllowList};
 use base64::Engine as _;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// The payload envelope's version, sent as `"version"` beside type, timestamp and data.
@@ -145,16 +146,7 @@ pub async fn send(
         Ok(found) => found,
         Err(e) => return failed(format!("refused: {e}")),
     };
-    let client = match reqwest::Client::builder()
-        .user_agent(concat!("Crosswalk-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
-        .timeout(Duration::from_secs(config.timeout_secs))
-        .resolve_to_addrs(&host, &addrs)
-        .build()
-    {
+    let client = match client(config, &host, addrs) {
         Ok(c) => c,
         Err(e) => return failed(format!("HTTP client: {e}")),
     };
@@ -209,6 +201,43 @@ pub async fn send(
         });
     }
     outcome
+}
+
+/// A client pinned to `addrs` for `host`, kept for the next attempt to the same addresses:
+/// building one loads the TLS roots, most of an attempt's cost on loopback. At most 256 kept.
+fn client(
+    config: &AlertsConfig,
+    host: &str,
+    addrs: Vec<std::net::SocketAddr>,
+) -> Result<reqwest::Client, reqwest::Error> {
+    type Key = (String, Vec<std::net::SocketAddr>, u64, u64);
+    static CLIENTS: std::sync::OnceLock<std::sync::Mutex<HashMap<Key, reqwest::Client>>> =
+        std::sync::OnceLock::new();
+    let key: Key = (
+        host.to_owned(),
+        addrs,
+        config.connect_timeout_secs,
+        config.timeout_secs,
+    );
+    let clients = CLIENTS.get_or_init(Default::default);
+    if let Some(client) = clients.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("Crosswalk-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+        .timeout(Duration::from_secs(config.timeout_secs))
+        .resolve_to_addrs(&key.0, &key.1)
+        .build()?;
+    let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
+    if clients.len() >= 256 {
+        clients.clear();
+    }
+    clients.insert(key, client.clone());
+    Ok(client)
 }
 
 fn describe(error: &reqwest::Error) -> String {

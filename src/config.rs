@@ -51,6 +51,7 @@ pub struct Config {
     pub crawl: CrawlConfig,
     pub retention: RetentionConfig,
     pub backup: BackupConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// Limits every HTTP connection and request is held to (README "Running in production").
@@ -134,6 +135,104 @@ impl Default for RetentionConfig {
             schedule: "0 30 3 * * *".into(),
             keep_unchanged: 30,
         }
+    }
+}
+
+/// Alert delivery: subscriptions' webhooks, e-mail and private feeds (README "Alerts").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Keep the outbox on the change feed and deliver inside `crosswalk serve`.
+    pub enabled: bool,
+    /// Hosts or CIDR ranges webhooks may be sent to although private or loopback.
+    pub allow_private: Vec<String>,
+    /// The service's public base URL, for links in payloads, feeds and e-mail
+    /// (default: `http://<bind>`).
+    pub public_url: Option<String>,
+    pub connect_timeout_secs: u64,
+    /// A webhook attempt (connect, send, answer) taking longer fails.
+    pub timeout_secs: u64,
+    /// Bytes of a receiver's answer read (and kept in the log) at most.
+    pub max_response_bytes: usize,
+    /// Webhook attempts in flight at once, over all endpoints.
+    pub concurrency: usize,
+    /// Attempts in flight at once per endpoint (subscription).
+    pub per_endpoint: usize,
+    /// Pause before each retry, in seconds (the first attempt is immediate); jittered by ±20 %.
+    /// After the last one the delivery is given up (`failed`).
+    pub retry_schedule_secs: Vec<u64>,
+    /// A receiver's `Retry-After` is honoured up to this many seconds.
+    pub max_retry_after_secs: u64,
+    /// After a secret rotation, the previous secret also signs for this long.
+    pub rotation_overlap_secs: u64,
+    /// Consecutive failed fetches of a source that raise a `source.health` event.
+    pub health_failures: u32,
+    /// Rows a standing query may return; more fail the evaluation (logged, nothing delivered).
+    pub standing_max_rows: usize,
+    /// SMTP relay for e-mail subscriptions; e-mail is refused without it.
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allow_private: Vec::new(),
+            public_url: None,
+            connect_timeout_secs: 5,
+            timeout_secs: 15,
+            max_response_bytes: 16 * 1024,
+            concurrency: 16,
+            per_endpoint: 1,
+            // Standard Webhooks' example: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+            retry_schedule_secs: vec![5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+            max_retry_after_secs: 86400,
+            rotation_overlap_secs: 86400,
+            health_failures: 3,
+            standing_max_rows: 10_000,
+            smtp: None,
+        }
+    }
+}
+
+/// An SMTP relay (`[alerts.smtp]`). The password lives here only.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `none` (plain, for a relay on loopback), `starttls` or `tls`.
+    pub security: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The From address of every alert.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 587,
+            security: "starttls".into(),
+            username: None,
+            password: None,
+            from: "crosswalk@localhost".into(),
+        }
+    }
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "(hidden)"))
+            .field("from", &self.from)
+            .finish()
     }
 }
 
@@ -252,6 +351,7 @@ impl Default for Config {
             crawl: CrawlConfig::default(),
             retention: RetentionConfig::default(),
             backup: BackupConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -383,6 +483,11 @@ impl Config {
                     self.retention.keep_unchanged = parse(name, &value)?
                 }
                 "CROSSWALK_BACKUP_DIR" => self.backup.dir = value.into(),
+                "CROSSWALK_ALERTS" => self.alerts.enabled = parse(name, &value)?,
+                "CROSSWALK_ALERTS_ALLOW_PRIVATE" => self.alerts.allow_private = list(&value),
+                "CROSSWALK_ALERTS_PUBLIC_URL" => {
+                    self.alerts.public_url = Some(value).filter(|v| !v.is_empty())
+                }
                 _ => {}
             }
         }
@@ -445,6 +550,9 @@ impl Config {
         )?;
         at_least_one("http.write_timeout_secs", self.http.write_timeout_secs)?;
         at_least_one("http.max_connections", self.http.max_connections as u64)?;
+        at_least_one("alerts.timeout_secs", self.alerts.timeout_secs)?;
+        at_least_one("alerts.concurrency", self.alerts.concurrency as u64)?;
+        at_least_one("alerts.per_endpoint", self.alerts.per_endpoint as u64)?;
         // hyper's own floor for its read buffer.
         if self.http.max_header_bytes < 8192 {
             return Err(ConfigError::Invalid {

@@ -1,12 +1,13 @@
 //! Everything downstream of the graph, assembled in one place: the consumers of its change feed
 //! ([`crate::graph::feed`]), in the order they depend on each other — the derived graph first
-//! (the index reads derived mappings), then the search index, then (in a running server) the
-//! crawl schedules.
+//! (the index reads derived mappings), then the search index, then the alert outbox (which
+//! reads change events and standing queries), then (in a running server) the crawl schedules.
 //!
 //! The server, the scheduler's crawls and every CLI command that writes reach these stores
 //! through the one [`ChangeFeed`] built here, so adding a consumer is one line in
 //! [`Downstream::open`] (ARCHITECTURE.md, "Adding a consumer").
 
+use crate::alerts::{AlertError, Alerts, Outbox};
 use crate::config::Config;
 use crate::graph::derive::Derived;
 use crate::graph::feed::{ChangeFeed, Consumer, FeedError};
@@ -23,6 +24,8 @@ pub enum DownstreamError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Feed(#[from] FeedError),
+    #[error(transparent)]
+    Alerts(#[from] AlertError),
 }
 
 /// The graph's change feed and the stores on it that others query directly.
@@ -30,12 +33,14 @@ pub enum DownstreamError {
 pub struct Downstream {
     feed: ChangeFeed,
     index: Option<SearchIndex>,
+    outbox: Option<Arc<Outbox>>,
 }
 
 impl Downstream {
     /// Opens every store derived from the graph (the search index at `<data>/index`, unless
-    /// `search.enabled` is off) and puts each on one change feed. They are not caught up yet:
-    /// call [`ChangeFeed::catch_up`].
+    /// `search.enabled` is off; the alert outbox in the ops database, unless `alerts.enabled`
+    /// is off) and puts each on one change feed. They are not caught up yet: call
+    /// [`ChangeFeed::catch_up`].
     pub fn open(config: &Config, graph: &Graph) -> Result<Self, DownstreamError> {
         let mut consumers: Vec<Arc<dyn Consumer>> = vec![Arc::new(Derived::default())];
         let index = if config.search.enabled {
@@ -45,9 +50,17 @@ impl Downstream {
         } else {
             None
         };
+        let outbox = if config.alerts.enabled {
+            let outbox = Arc::new(Alerts::open(config)?.outbox()?);
+            consumers.push(outbox.clone());
+            Some(outbox)
+        } else {
+            None
+        };
         Ok(Self {
             feed: ChangeFeed::new(graph.clone(), consumers),
             index,
+            outbox,
         })
     }
 
@@ -67,6 +80,16 @@ impl Downstream {
     /// The search index; `None` when `search.enabled` is off.
     pub fn index(&self) -> Option<&SearchIndex> {
         self.index.as_ref()
+    }
+
+    /// The alert outbox; `None` when `alerts.enabled` is off.
+    pub fn outbox(&self) -> Option<&Arc<Outbox>> {
+        self.outbox.as_ref()
+    }
+
+    /// The alert side (subscriptions, deliveries); `None` when `alerts.enabled` is off.
+    pub fn alerts(&self) -> Option<&Alerts> {
+        self.outbox.as_deref().map(Outbox::alerts)
     }
 }
 

@@ -41,6 +41,7 @@ pub mod mapping;
 pub mod export;
 pub mod import;
 pub mod questionnaire;
+pub mod alerts;
 pub mod downstream;
 pub mod server;
 

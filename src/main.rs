@@ -10,6 +10,8 @@ mod exports;
 mod search;
 #[path = "cli/sources.rs"]
 mod sources;
+#[path = "cli/subscriptions.rs"]
+mod subscriptions;
 
 use clap::{Args, Parser, Subcommand};
 use crosswalk::config::Config;
@@ -108,6 +110,13 @@ enum Command {
         common: Common,
         #[command(subcommand)]
         command: sources::SourcesCommand,
+    },
+    /// Manage alert subscriptions (webhooks, e-mail, private Atom feeds)
+    Subscriptions {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: subscriptions::SubscriptionsCommand,
     },
     /// Fetch tracked sources now: robots.txt, conditional GET, extraction, change detection
     Crawl {
@@ -445,6 +454,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             search::reindex(&open_with_hint(&config, "stop the server first")?)
         }
         Command::Sources { common, command } => sources::sources(&load_config(&common)?, command),
+        Command::Subscriptions { common, command } => {
+            subscriptions::subscriptions(&load_config(&common)?, command)
+        }
         Command::Crawl { common, args } => crawl::crawl(&load_config(&common)?, args),
         Command::Discoveries { common, command } => {
             discoveries::discoveries(&load_config(&common)?, command)

@@ -11,7 +11,7 @@
 pub mod cellar;
 pub mod charset;
 pub mod federal_register;
-mod guard;
+pub mod guard;
 pub mod robots;
 
 use crate::config::CrawlConfig;

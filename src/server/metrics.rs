@@ -349,12 +349,22 @@ pub async fn render(State(state): State<AppState>) -> Response {
         workers: state.workers.as_ref().map(|pool| pool.stats()),
         saved_results: state.saved_results.stats(),
     };
+    let mut text = state.metrics.render(&snapshot);
+    if let Some(alerts) = state.downstream.alerts().cloned() {
+        let rendered = tokio::task::spawn_blocking(move || {
+            let depth = crate::alerts::outbox::queue_depth(&alerts).unwrap_or(0);
+            alerts.metrics.render(depth)
+        })
+        .await
+        .unwrap_or_default();
+        text.push_str(&rendered);
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&snapshot),
+        text,
     )
         .into_response()
 }

@@ -9,6 +9,7 @@
 //! | `GET /api/sources` | tracked sources and their last crawl outcome (`sources`) |
 //! | `GET /api/discoveries`, `GET /api/discoveries/{id}` | the discovery review queue (`discoveries`) |
 //! | `GET /api/changes`, `GET /api/changes/{id}`, `GET /api/sources/{id}/history`, `GET /feeds/changes.atom` | the change history and its Atom feed (`changes`) |
+//! | `GET /feeds/s/{token}.atom`, `GET/POST /api/unsubscribe/{token}` | private alert feeds, one-click unsubscribe (`alerts`) |
 //! | [`admin_routes`] (admin bearer token): | |
 //! | `POST /sparql/update` | SPARQL Update |
 //! | `POST /api/sources`, `DELETE /api/sources/{id}`, `POST /api/sources/{id}/pause`/`resume` | source registry (`sources`) |
@@ -16,6 +17,7 @@
 //! | `POST /api/discoveries/{id}/track`, `…/dismiss` | review a discovered document (`discoveries`) |
 //! | `POST /api/import/mappings` | mapping import (`export`) |
 //! | `POST /api/admin/backup`, `POST /api/admin/retention` | online backup, retention now (`admin`) |
+//! | `/api/subscriptions[/{id}[/rotate-secret, /test, /digest, /deliveries]]`, `POST /api/deliveries/{id}/retry` | alert subscriptions and their deliveries (`alerts`) |
 //! | `GET /api/export/…`, `GET /api/questionnaire.{md,csv,xlsx}`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports (`export`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`, which also
@@ -25,6 +27,7 @@
 //! within fair per-client slots (`slots`). Module errors become statuses in `error`.
 
 mod admin;
+mod alerts;
 mod api;
 mod auth;
 mod changes;
@@ -352,6 +355,11 @@ pub fn router(state: AppState) -> Router {
         .route("/dump.nq.gz", get(export::dump_nquads))
         .route("/dump.trig.gz", get(export::dump_trig))
         .route("/.well-known/void", get(export::void))
+        .route("/feeds/s/{file}", get(alerts::private_feed))
+        .route(
+            "/api/unsubscribe/{token}",
+            get(alerts::unsubscribe_page).post(alerts::unsubscribe),
+        )
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
     public
@@ -387,6 +395,22 @@ pub fn admin_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/admin/backup", post(admin::backup))
         .route("/api/admin/retention", post(admin::retention))
+        .route("/api/subscriptions", post(alerts::create).get(alerts::list))
+        .route(
+            "/api/subscriptions/{id}",
+            get(alerts::get).patch(alerts::patch).delete(alerts::remove),
+        )
+        .route(
+            "/api/subscriptions/{id}/rotate-secret",
+            post(alerts::rotate_secret),
+        )
+        .route("/api/subscriptions/{id}/test", post(alerts::test))
+        .route("/api/subscriptions/{id}/digest", post(alerts::digest))
+        .route(
+            "/api/subscriptions/{id}/deliveries",
+            get(alerts::deliveries),
+        )
+        .route("/api/deliveries/{id}/retry", post(alerts::retry))
         .layer(DefaultBodyLimit::max(state.config.http.max_json_bytes))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -411,6 +435,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     let _watch = state.feed().watch();
     start_schedules(&state).await;
     let retention = admin::start_retention(&state);
+    let alerts = start_alerts(&state);
     // This runtime keeps the schedules and the watcher; requests go to the HTTP threads.
     let count = state.config.http_threads;
     let threads = Threads::start(
@@ -429,6 +454,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     }
     if let Some(retention) = retention {
         retention.abort();
+    }
+    for task in alerts {
+        task.abort();
     }
     if let Some(scheduler) = state.scheduler.get()
         && tokio::time::timeout(grace, scheduler.shutdown())
@@ -474,6 +502,30 @@ async fn start_schedules(state: &AppState) {
         }
         Err(error) => tracing::error!(%error, "crawl schedules not started"),
     }
+}
+
+/// Starts the alert dispatcher and the daily run of the outbox (deadline reminders come due
+/// without a graph change); nothing when `alerts.enabled` is off.
+fn start_alerts(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let Some(outbox) = state.downstream.outbox().cloned() else {
+        return Vec::new();
+    };
+    let dispatcher = crate::alerts::dispatch::start(outbox.alerts().clone());
+    let graph = state.graph().clone();
+    let daily = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(86_400));
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            let (outbox, graph) = (outbox.clone(), graph.clone());
+            match tokio::task::spawn_blocking(move || outbox.run(&graph)).await {
+                Ok(Err(error)) => tracing::error!(%error, "daily alert check"),
+                Err(error) => tracing::error!(%error, "daily alert check"),
+                Ok(Ok(_)) => {}
+            }
+        }
+    });
+    vec![dispatcher, daily]
 }
 
 /// Binds the configured address.

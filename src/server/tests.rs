@@ -837,6 +837,16 @@ async fn every_admin_route_needs_the_token() {
         (Method::POST, "/api/crawl"),
         (Method::POST, "/api/admin/backup"),
         (Method::POST, "/api/admin/retention"),
+        (Method::POST, "/api/subscriptions"),
+        (Method::GET, "/api/subscriptions"),
+        (Method::GET, "/api/subscriptions/sub_x"),
+        (Method::PATCH, "/api/subscriptions/sub_x"),
+        (Method::DELETE, "/api/subscriptions/sub_x"),
+        (Method::POST, "/api/subscriptions/sub_x/rotate-secret"),
+        (Method::POST, "/api/subscriptions/sub_x/test"),
+        (Method::POST, "/api/subscriptions/sub_x/digest"),
+        (Method::GET, "/api/subscriptions/sub_x/deliveries"),
+        (Method::POST, "/api/deliveries/1/retry"),
     ] {
         let answer = send(
             &h.router,

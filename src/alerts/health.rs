@@ -1,0 +1,148 @@
+//! `source.health`: operator events about fetching, never mixed into change alerts — only
+//! subscriptions whose `types` name `source.health` receive them. A source is reported when its
+//! failed fetches since the last good one reach `alerts.health_failures`, when one of them met a
+//! bot challenge or WAF page, or when its content selector matched nothing. Each problem is
+//! reported once (`alert_health`) until the source fetches well again.
+
+use super::outbox::{self, Message};
+use super::subscription::Subscription;
+use super::{AlertError, Alerts, now_ms, rfc3339, webhook};
+use crate::graph::Graph;
+use oxigraph::model::Term;
+use rusqlite::params;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+const HEALTH: &str = include_str!("../../queries/alerts/health.rq");
+
+/// A problem of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub source: String,
+    /// `failing`, `challenge` or `selector`.
+    pub problem: &'static str,
+    pub failures: u64,
+    pub reasons: Vec<String>,
+    pub last: String,
+}
+
+/// The sources failing now and why. Blocking.
+pub fn problems(graph: &Graph, threshold: u32) -> Result<Vec<Problem>, AlertError> {
+    let rows = graph.select("alerts: source health", HEALTH, [])?;
+    let text = |row: &oxigraph::sparql::QuerySolution, var: &str| match row.get(var) {
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for row in &rows {
+        let Some(source) = text(row, "source") else {
+            continue;
+        };
+        let failures: u64 = text(row, "failures")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let reasons: Vec<String> = text(row, "why")
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let last = text(row, "last").unwrap_or_default();
+        let mut found = |problem: &'static str| {
+            out.push(Problem {
+                source: source.clone(),
+                problem,
+                failures,
+                reasons: reasons.clone(),
+                last: last.clone(),
+            });
+        };
+        if failures >= u64::from(threshold) {
+            found("failing");
+        }
+        if reasons.iter().any(|r| r.contains("challenge")) {
+            found("challenge");
+        }
+        if reasons.iter().any(|r| r.contains("selector")) {
+            found("selector");
+        }
+    }
+    Ok(out)
+}
+
+/// Reports new problems to the subscriptions asking for `source.health`, and forgets the
+/// problems that cleared; returns how many messages were queued. Blocking.
+pub fn check(
+    alerts: &Alerts,
+    graph: &Graph,
+    subscriptions: &[Subscription],
+) -> Result<usize, AlertError> {
+    let wanting: Vec<&Subscription> = subscriptions
+        .iter()
+        .filter(|s| s.spec.wants("source.health"))
+        .collect();
+    if wanting.is_empty() {
+        return Ok(0);
+    }
+    let problems = problems(graph, alerts.config.alerts.health_failures)?;
+    let now = now_ms();
+    Ok(alerts.db.with(|conn| {
+        let tx = conn.transaction()?;
+        let current: BTreeSet<(String, String)> = problems
+            .iter()
+            .map(|p| (p.source.clone(), p.problem.to_owned()))
+            .collect();
+        let known: Vec<(String, String, i64)> = {
+            let mut stmt = tx.prepare("SELECT source, problem, reported_at FROM alert_health")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (source, problem, _) in &known {
+            if !current.contains(&(source.clone(), problem.clone())) {
+                tx.execute(
+                    "DELETE FROM alert_health WHERE source = ?1 AND problem = ?2",
+                    params![source, problem],
+                )?;
+            }
+        }
+        let mut messages = Vec::new();
+        for p in &problems {
+            if known
+                .iter()
+                .any(|(s, problem, _)| *s == p.source && problem == p.problem)
+            {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO alert_health (source, problem, reported_at) VALUES (?1, ?2, ?3)",
+                params![p.source, p.problem, now],
+            )?;
+            for sub in &wanting {
+                let f = &sub.spec.filter;
+                if !f.source.is_empty() && !f.source.contains(&p.source) {
+                    continue;
+                }
+                messages.push(Message {
+                    subscription: sub.id.clone(),
+                    event_type: "source.health".into(),
+                    key: format!("{}|{}|{now}", p.source, p.problem),
+                    payload: webhook::payload(
+                        "source.health",
+                        &rfc3339(now),
+                        json!({
+                            "source": p.source,
+                            "problem": p.problem,
+                            "consecutive_failures": p.failures,
+                            "reasons": p.reasons,
+                            "last_attempt": p.last,
+                        }),
+                    ),
+                    detected_at: Some(now),
+                });
+            }
+        }
+        let n = outbox::insert(&tx, &messages)?;
+        tx.commit()?;
+        Ok(n)
+    })?)
+}

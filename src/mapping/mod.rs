@@ -323,6 +323,26 @@ impl Mappings {
         MappingSet { from, to, mappings }
     }
 
+    /// Every mapping with `element` at one end, oriented from it (those stored the other way
+    /// read inverted), each with the instrument of its other end (the other end itself when
+    /// it is a whole instrument); curated, imported and derived, in IRI order.
+    pub fn touching(&self, element: &str) -> Vec<(String, MappingRecord)> {
+        let mut found = Vec::new();
+        for ((subject_instrument, object_instrument), records) in &self.by_pair {
+            for record in records {
+                if record.subject == element {
+                    found.push((object_instrument.clone(), record.clone()));
+                } else if record.object == element {
+                    let mut inverted = record.clone();
+                    inverted.invert();
+                    found.push((subject_instrument.clone(), inverted));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.1.iri.cmp(&b.1.iri));
+        found
+    }
+
     fn records(&self, subject: &str, object: &str) -> impl Iterator<Item = &MappingRecord> {
         self.by_pair
             .get(&(subject.to_owned(), object.to_owned()))

@@ -13,6 +13,12 @@
   var endpoint = new URL(el.getAttribute("data-endpoint"), window.location.href).href;
 
   Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+  // Tab leaves the editor (CodeMirror would indent), so the keyboard is never trapped in it;
+  // indent with the editor's own Ctrl-] / Ctrl-[.
+  Yasgui.Yasqe.defaults.extraKeys = Object.assign({}, Yasgui.Yasqe.defaults.extraKeys, {
+    Tab: false,
+    "Shift-Tab": false,
+  });
   var yasgui = new Yasgui(el, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
@@ -37,6 +43,25 @@
     downloads(example.text);
     tab.getYasqe().on("change", function (y) { downloads(y.getValue()); });
   }
+
+  // YASGUI's markup leaves a few controls unnamed and CodeMirror's scroller out of the tab
+  // order; name them and let the keyboard reach it, whenever YASGUI renders.
+    function label(selector, text) {
+      document.querySelectorAll(selector).forEach(function (el) {
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", text);
+      });
+    }
+    function fix() {
+      label("#yasgui .autocompleteWrapper input", "SPARQL endpoint");
+      label("#yasgui .CodeMirror textarea", "SPARQL query");
+      label("#yasgui select.tableSizer", "Rows per page");
+      label("#yasgui .tabsList input[type=text]", "Tab name");
+      document.querySelectorAll("#yasgui .CodeMirror-scroll").forEach(function (el) {
+        if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
+      });
+    }
+    fix();
+    new MutationObserver(fix).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
 
   var tab = current();
   if (tab) {

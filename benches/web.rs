@@ -23,11 +23,23 @@ use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 const PAGES: [(&str, &str); 5] = [
-    ("search (watermark, SG)", "/search?q=watermark&jurisdiction=SG"),
+    (
+        "search (watermark, SG)",
+        "/search?q=watermark&jurisdiction=SG",
+    ),
     ("search (empty, facets only)", "/search"),
-    ("requirement page", "/id/requirement/sg-mgf-genai/dim-7-content-provenance"),
-    ("provision page (EU Art. 50(2))", "/id/provision/eu-ai-act/art-50-2"),
-    ("explorer NIST RMF → ISO 42001", "/crosswalk?from=us-nist-ai-rmf&to=iso-iec-42001"),
+    (
+        "requirement page",
+        "/id/requirement/sg-mgf-genai/dim-7-content-provenance",
+    ),
+    (
+        "provision page (EU Art. 50(2))",
+        "/id/provision/eu-ai-act/art-50-2",
+    ),
+    (
+        "explorer NIST RMF → ISO 42001",
+        "/crosswalk?from=us-nist-ai-rmf&to=iso-iec-42001",
+    ),
 ];
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -27,7 +27,8 @@ fn modules() -> PathBuf {
 /// Runs one scenario of `tests/browser/ui.js` and returns what it reports.
 fn scenario(name: &str) -> serde_json::Value {
     let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let chromium = std::env::var("CROSSWALK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium =
+        std::env::var("CROSSWALK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
         "{chromium} is missing: install Debian's chromium package (.ci/run does)"
@@ -39,7 +40,9 @@ fn scenario(name: &str) -> serde_json::Value {
         modules.display()
     );
     let server = ui_support::server();
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join(name);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser")
+        .join(name);
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ui.js");
@@ -69,7 +72,10 @@ fn scenario(name: &str) -> serde_json::Value {
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(status.success(), "scenario {name} failed: {stderr}\n{stdout}");
+    assert!(
+        status.success(),
+        "scenario {name} failed: {stderr}\n{stdout}"
+    );
     let last = stdout.lines().last().unwrap_or("");
     let report: serde_json::Value =
         serde_json::from_str(last).unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
@@ -96,8 +102,14 @@ fn search_watermark_filter_sg_and_open_content_provenance() {
     // The shipped catalogue maps MGF-GenAI Dimension 7 directly to the EU AI Act (team
     // analysis, Art. 50(2) and 50(4)), NIST AI 600-1 and the EU labelling code; its links to
     // ISO/IEC 42001 and NIST AI RMF exist only where derivation reaches them (README "Web UI").
-    assert!(frameworks.iter().any(|f| f == "EU AI Act"), "{frameworks:?}");
-    assert!(frameworks.iter().any(|f| f.contains("NIST")), "{frameworks:?}");
+    assert!(
+        frameworks.iter().any(|f| f == "EU AI Act"),
+        "{frameworks:?}"
+    );
+    assert!(
+        frameworks.iter().any(|f| f.contains("NIST")),
+        "{frameworks:?}"
+    );
     assert!(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("browser/search/search.png")
@@ -117,7 +129,10 @@ fn matrix_cell_opens_the_filtered_search() {
     let report = scenario("matrix");
     let chips = strings(&report["chips"]);
     assert!(chips.iter().any(|c| c.contains("Singapore")), "{chips:?}");
-    assert!(chips.iter().any(|c| c.contains("Content provenance")), "{chips:?}");
+    assert!(
+        chips.iter().any(|c| c.contains("Content provenance")),
+        "{chips:?}"
+    );
     assert!(report["hits"].as_u64().unwrap() > 0);
 }
 
@@ -136,7 +151,10 @@ fn console_runs_a_saved_query_and_downloads_csv() {
     let report = scenario("console");
     assert!(report["rows"].as_u64().unwrap() > 5, "{report}");
     let header = report["csvHeader"].as_str().unwrap();
-    assert!(header.contains("theme") && header.contains("jurisdiction"), "{report}");
+    assert!(
+        header.contains("theme") && header.contains("jurisdiction"),
+        "{report}"
+    );
     assert!(report["csvLines"].as_u64().unwrap() > 5, "{report}");
 }
 
@@ -144,10 +162,18 @@ fn console_runs_a_saved_query_and_downloads_csv() {
 fn switch_to_bahasa_indonesia() {
     let report = scenario("language");
     assert_eq!(report["lang"], "id");
-    assert!(strings(&report["nav"]).contains(&"Pencarian".to_owned()), "{report}");
-    assert_eq!(report["heading"].as_str().unwrap().trim(), "Matriks yurisdiksi");
     assert!(
-        strings(&report["tags"]).iter().any(|t| t == "Provenans dan penandaan konten"),
+        strings(&report["nav"]).contains(&"Pencarian".to_owned()),
+        "{report}"
+    );
+    assert_eq!(
+        report["heading"].as_str().unwrap().trim(),
+        "Matriks yurisdiksi"
+    );
+    assert!(
+        strings(&report["tags"])
+            .iter()
+            .any(|t| t == "Provenans dan penandaan konten"),
         "{report}"
     );
 }

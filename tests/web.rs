@@ -58,8 +58,14 @@ fn search_page_renders_facets_snippets_expansions_and_understood_filters() {
     assert!(body.contains("id=\"facet-theme\""));
     assert!(body.contains("class=\"count\""));
     assert!(body.contains("Understood:"));
-    assert!(body.contains("Singapore ← “Singapore”"), "applied jurisdiction chip");
-    assert!(body.contains("understand=false"), "removing it searches the words");
+    assert!(
+        body.contains("Singapore ← “Singapore”"),
+        "applied jurisdiction chip"
+    );
+    assert!(
+        body.contains("understand=false"),
+        "removing it searches the words"
+    );
     // The theme expansion fired and is offered as a filter.
     assert!(body.contains("Also matched:"));
     assert!(body.contains("theme=content-provenance"));
@@ -79,9 +85,18 @@ fn search_filters_are_removable_and_pages_follow() {
     let body = page("/search?q=&jurisdiction=EU&kind=requirement");
     assert!(body.contains("Active filters"));
     // Each active filter links to the page without it.
-    assert!(body.contains("href=\"/search?kind=requirement\""), "remove EU");
-    assert!(body.contains("href=\"/search?jurisdiction=EU\""), "remove requirement");
-    assert!(body.contains("rel=\"next\""), "EU requirements fill more than one page");
+    assert!(
+        body.contains("href=\"/search?kind=requirement\""),
+        "remove EU"
+    );
+    assert!(
+        body.contains("href=\"/search?jurisdiction=EU\""),
+        "remove requirement"
+    );
+    assert!(
+        body.contains("rel=\"next\""),
+        "EU requirements fill more than one page"
+    );
     let second = page("/search?jurisdiction=EU&kind=requirement&page=2");
     assert!(second.contains("aria-current=\"page\">2<"));
     assert!(second.contains("rel=\"prev\""));
@@ -138,14 +153,20 @@ fn requirement_page_shows_strength_roles_and_its_provisions_crosswalk() {
     assert!(body.contains("should"));
     assert!(body.contains("href=\"/search?role=deployer\""));
     assert!(body.contains("href=\"/search?theme=content-provenance\""));
-    assert!(body.contains("via its provision"), "the provision's mappings, marked");
+    assert!(
+        body.contains("via its provision"),
+        "the provision's mappings, marked"
+    );
     assert!(body.contains("href=\"/id/provision/sg-mgf-genai/dim-7\""));
 }
 
 #[test]
 fn eu_provision_quotes_the_official_text_and_shows_dates_and_changes() {
     let body = page("/id/provision/eu-ai-act/art-113");
-    assert!(body.contains("class=\"official-text\""), "EU legislation is quoted");
+    assert!(
+        body.contains("class=\"official-text\""),
+        "EU legislation is quoted"
+    );
     assert!(body.contains("It shall apply from 2 August 2026."));
     assert!(body.contains("badge binding"));
     // The application dates as a timeline with their sources.
@@ -206,14 +227,23 @@ fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
             },
             "application/ld+json",
         ),
-        ("application/n-triples", RdfFormat::NTriples, "application/n-triples"),
+        (
+            "application/n-triples",
+            RdfFormat::NTriples,
+            "application/n-triples",
+        ),
     ] {
         let (status, got, body) = get("/id/provision/sg-mgf-genai/dim-7", &[("accept", accept)]);
         assert_eq!(status, 200, "{accept}: {body}");
         assert!(got.starts_with(media), "{accept}: {got}");
         let quads = parse(&body, format);
         // The resource's own triples…
-        assert!(has(&quads, DIM_7, "http://purl.org/dc/terms/title", Some("Content Provenance")));
+        assert!(has(
+            &quads,
+            DIM_7,
+            "http://purl.org/dc/terms/title",
+            Some("Content Provenance")
+        ));
         assert!(has(
             &quads,
             DIM_7,
@@ -225,13 +255,26 @@ fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
             .iter()
             .find(|q| {
                 q.predicate.as_str() == "https://w3id.org/crosswalk/ontology#object"
-                    && q.object == Term::NamedNode(NamedNode::new_unchecked(format!("{ID}provision/eu-ai-act/art-50-2")))
+                    && q.object
+                        == Term::NamedNode(NamedNode::new_unchecked(format!(
+                            "{ID}provision/eu-ai-act/art-50-2"
+                        )))
             })
             .unwrap_or_else(|| panic!("{accept}: no mapping to Art. 50(2)"));
         let m = mapping.subject.to_string();
         let m = m.trim_matches(['<', '>']);
-        assert!(has(&quads, m, "https://w3id.org/crosswalk/ontology#subject", Some(DIM_7)));
-        assert!(has(&quads, m, "https://w3id.org/crosswalk/ontology#relationship", None));
+        assert!(has(
+            &quads,
+            m,
+            "https://w3id.org/crosswalk/ontology#subject",
+            Some(DIM_7)
+        ));
+        assert!(has(
+            &quads,
+            m,
+            "https://w3id.org/crosswalk/ontology#relationship",
+            None
+        ));
     }
     // ?format= wins; a browser's Accept gets HTML.
     let (_, media, body) = get("/id/provision/sg-mgf-genai/dim-7?format=ttl", &[]);
@@ -239,7 +282,10 @@ fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
     parse(&body, RdfFormat::Turtle);
     let (status, media, _) = get(
         "/id/provision/sg-mgf-genai/dim-7",
-        &[("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")],
+        &[(
+            "accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )],
     );
     assert_eq!(status, 200);
     assert!(media.starts_with("text/html"));
@@ -247,8 +293,16 @@ fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
         .get(server().url("/id/provision/sg-mgf-genai/dim-7"))
         .send()
         .unwrap();
-    assert!(response.headers()["vary"].to_str().unwrap().contains("Accept"));
-    assert_eq!(get("/id/provision/sg-mgf-genai/dim-7?format=rdfxml", &[]).0, 400);
+    assert!(
+        response.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept")
+    );
+    assert_eq!(
+        get("/id/provision/sg-mgf-genai/dim-7?format=rdfxml", &[]).0,
+        400
+    );
 }
 
 #[test]
@@ -258,7 +312,10 @@ fn unknown_iris_are_404_pages_naming_what_was_looked_up() {
     assert!(media.starts_with("text/html"));
     assert!(body.contains("https://w3id.org/crosswalk/id/provision/nowhere/art-999"));
     assert!(body.contains("Looked up:"));
-    let (status, _, _) = get("/id/provision/nowhere/art-999", &[("accept", "text/turtle")]);
+    let (status, _, _) = get(
+        "/id/provision/nowhere/art-999",
+        &[("accept", "text/turtle")],
+    );
     assert_eq!(status, 404);
     assert_eq!(get("/changes/no-such-change", &[]).0, 404);
 }
@@ -267,14 +324,21 @@ fn unknown_iris_are_404_pages_naming_what_was_looked_up() {
 fn explorer_shows_the_280_published_nist_iso_pairs_and_downloads_them() {
     let body = page("/crosswalk?from=us-nist-ai-rmf&to=iso-iec-42001&prov=published");
     assert_no_raw_keys("/crosswalk", &body);
-    assert!(body.contains("<strong id=\"pair-count\">280</strong>"), "{}", &body[..body.len().min(4000)]);
+    assert!(
+        body.contains("<strong id=\"pair-count\">280</strong>"),
+        "{}",
+        &body[..body.len().min(4000)]
+    );
     assert!(body.contains("Published crosswalk"));
     assert!(body.contains("href=\"/id/provision/us-nist-ai-rmf/GOVERN-1.1\""));
     // Unfiltered, the team's and derived mappings join them; each filter toggles in the URL.
     let all = page("/crosswalk?from=us-nist-ai-rmf&to=iso-iec-42001");
     assert!(all.contains("prov=published"));
     assert!(all.contains("rel=related"));
-    let (status, media, csv) = get("/crosswalk.csv?from=us-nist-ai-rmf&to=iso-iec-42001&prov=published", &[]);
+    let (status, media, csv) = get(
+        "/crosswalk.csv?from=us-nist-ai-rmf&to=iso-iec-42001&prov=published",
+        &[],
+    );
     assert_eq!(status, 200);
     assert!(media.starts_with("text/csv"));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
@@ -290,7 +354,10 @@ fn explorer_shows_the_280_published_nist_iso_pairs_and_downloads_them() {
     assert_eq!(get("/crosswalk?from=a&to=b&rel=nearly", &[]).0, 400);
     // No selection: the mapped pairs to choose from.
     let pairs = page("/crosswalk");
-    assert!(pairs.contains("us-nist-ai-rmf") && pairs.contains("<select name=\"from\""), "{pairs}");
+    assert!(
+        pairs.contains("us-nist-ai-rmf") && pairs.contains("<select name=\"from\""),
+        "{pairs}"
+    );
 }
 
 #[test]
@@ -313,7 +380,11 @@ fn gap_view_matches_the_saved_query_and_downloads_as_csv() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(records.len(), rows.len());
-    assert!(records.iter().all(|r| r[4].starts_with(&format!("{ID}provision/sg-mgf-genai/"))));
+    assert!(
+        records
+            .iter()
+            .all(|r| r[4].starts_with(&format!("{ID}provision/sg-mgf-genai/")))
+    );
     assert_eq!(get("/gaps.csv?from=sg-mgf-genai", &[]).0, 400);
 }
 
@@ -322,7 +393,10 @@ fn matrix_cells_open_the_filtered_search() {
     let body = page("/matrix");
     assert_no_raw_keys("/matrix", &body);
     for code in ["SG", "MY", "ID", "EU", "US", "INTL"] {
-        assert!(body.contains(&format!("<abbr title=")) && body.contains(&format!(">{code}</abbr>")), "{code}");
+        assert!(
+            body.contains(&format!("<abbr title=")) && body.contains(&format!(">{code}</abbr>")),
+            "{code}"
+        );
     }
     let cell = "/search?theme=content-provenance&#38;jurisdiction=SG";
     assert!(body.contains(cell), "{body}");
@@ -372,7 +446,10 @@ fn languages_follow_the_url_or_accept_language_and_links_keep_them() {
     let body = page("/?lang=id");
     assert!(body.contains("<html lang=\"id\">"));
     assert!(body.contains(">Pencarian<"));
-    assert!(body.contains("href=\"/crosswalk?lang=id\""), "links keep the language");
+    assert!(
+        body.contains("href=\"/crosswalk?lang=id\""),
+        "links keep the language"
+    );
     let (_, _, ms) = get("/matrix", &[("accept-language", "ms-MY,ms;q=0.9,en;q=0.5")]);
     assert!(ms.contains("<html lang=\"ms\">"));
     assert!(ms.contains("Matriks bidang kuasa"));
@@ -380,7 +457,10 @@ fn languages_follow_the_url_or_accept_language_and_links_keep_them() {
     assert!(ms.contains("href=\"/crosswalk\""));
     // Theme labels come from the graph in the language.
     let element = page("/id/provision/sg-mgf-genai/dim-7?lang=id");
-    assert!(element.contains("Provenans dan penandaan konten"), "{element}");
+    assert!(
+        element.contains("Provenans dan penandaan konten"),
+        "{element}"
+    );
     let search = page("/search?q=watermark&lang=ms");
     assert!(search.contains("Bidang kuasa"));
     assert!(search.contains("lang=ms"));
@@ -394,8 +474,18 @@ fn assets_are_embedded_long_cached_and_revalidated_by_etag() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
-    assert!(response.headers()["cache-control"].to_str().unwrap().contains("max-age=31536000"));
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     let again = common::client()
         .get(server().url("/assets/app.css"))
         .header("if-none-match", &etag)

@@ -94,7 +94,10 @@ pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Response {
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.media_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.media_type),
+            ),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
         ],

@@ -85,9 +85,7 @@ impl Catalog {
             let code = iri.strip_prefix(&base).unwrap_or(local(&iri)).to_owned();
             let title = text(&row, "title");
             let instrument = Instrument {
-                name: text(&row, "name")
-                    .or(title)
-                    .unwrap_or_else(|| code.clone()),
+                name: text(&row, "name").or(title).unwrap_or_else(|| code.clone()),
                 jurisdiction_code: text(&row, "code"),
                 status: text(&row, "status"),
                 binding: text(&row, "binding").map(|b| b == "true"),

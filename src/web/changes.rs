@@ -101,7 +101,11 @@ impl Filter {
 
     fn url(&self, page: &Page, number: usize) -> String {
         let material = self.material.map(|m| m.to_string()).unwrap_or_default();
-        let n = if number > 1 { number.to_string() } else { String::new() };
+        let n = if number > 1 {
+            number.to_string()
+        } else {
+            String::new()
+        };
         page.link(
             "/changes",
             &[
@@ -153,14 +157,19 @@ fn chart(events: &[&Event]) -> Chart {
     let mut per_source: BTreeMap<String, usize> = BTreeMap::new();
     for e in events {
         let month = e.at.get(..7).unwrap_or("?").to_owned();
-        *months.entry(month).or_default().entry(e.source_id.clone()).or_default() += 1;
+        *months
+            .entry(month)
+            .or_default()
+            .entry(e.source_id.clone())
+            .or_default() += 1;
         *per_source.entry(e.source_id.clone()).or_default() += 1;
     }
     let mut busiest: Vec<(String, usize)> = per_source.into_iter().collect();
     busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let top: Vec<String> = busiest.iter().take(5).map(|(s, _)| s.clone()).collect();
     let series = |source: &str| top.iter().position(|s| s == source).unwrap_or(5);
-    let months: Vec<(String, BTreeMap<String, usize>)> = months.into_iter().rev().take(24).rev().collect();
+    let months: Vec<(String, BTreeMap<String, usize>)> =
+        months.into_iter().rev().take(24).rev().collect();
     let max = months
         .iter()
         .map(|(_, by)| by.values().sum::<usize>())
@@ -243,7 +252,8 @@ fn read_events(web: &Web, page: &Page) -> Result<Vec<Event>, WebError> {
                 material: text(&row, "material").as_deref() == Some("true"),
                 detail: text(&row, "detail").unwrap_or_default(),
                 source_id: local(&source).to_owned(),
-                source_title: text(&row, "sourceTitle").unwrap_or_else(|| local(&source).to_owned()),
+                source_title: text(&row, "sourceTitle")
+                    .unwrap_or_else(|| local(&source).to_owned()),
                 jurisdiction: text(&row, "jurisdiction").unwrap_or_default(),
             })
         })
@@ -448,7 +458,10 @@ fn render_one(web: &Web, page: Page, iri: &str) -> Result<String, WebError> {
             .text("http://www.w3.org/ns/prov#generatedAtTime", "en")
             .unwrap_or_default(),
         detail: d
-            .text("http://www.w3.org/2000/01/rdf-schema#comment", page.lang.code())
+            .text(
+                "http://www.w3.org/2000/01/rdf-schema#comment",
+                page.lang.code(),
+            )
             .unwrap_or_default(),
         summary: d.text(&cw("wordSummary"), "en"),
         added: d.text(&cw("addedWords"), "en"),

@@ -3,9 +3,9 @@
 //! the query to `/sparql` in the chosen result format; every format is a download link either
 //! way. `?query=` opens the console on a query, `?example=NAME` on a saved one.
 
+use super::Web;
 use super::error::{Failed, WebError};
 use super::layout::{Page, with_query};
-use super::Web;
 use askama::Template;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::HeaderMap;
@@ -67,7 +67,12 @@ pub async fn page(
 }
 
 fn render(web: &Web, page: Page, pairs: &[(String, String)]) -> Result<String, WebError> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     let example = get("example").filter(|e| !e.is_empty());
     if let Some(name) = example {
         web.saved.get(name)?;

@@ -4,11 +4,11 @@
 //! elements grouped by framework with relationship, strength, rationale, provenance, evidence
 //! level, derived paths and review flags) and its change history.
 
+use super::Web;
 use super::catalog::Catalog;
 use super::error::WebError;
 use super::layout::{Badge, Page, local};
 use super::resource::{Description, format_links};
-use super::Web;
 use crate::graph::names;
 use crate::mapping::MappingRecord;
 use askama::Template;
@@ -48,7 +48,9 @@ pub struct Link {
 
 /// "Art. 50(2) Title", from `queries/web/element.rq`. Blocking.
 pub fn element_link(web: &Web, page: &Page, iri: &str) -> Result<Link, WebError> {
-    let rows = web.graph().select("web: element", ELEMENT, bound("element", iri)?)?;
+    let rows = web
+        .graph()
+        .select("web: element", ELEMENT, bound("element", iri)?)?;
     let row = rows.first();
     let label = match (
         row.and_then(|r| text(r, "ref")),
@@ -286,7 +288,12 @@ fn facet_links(page: &Page, catalog: &Catalog, facet: &str, iris: &[String]) -> 
         .collect()
 }
 
-pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Result<String, WebError> {
+pub fn render(
+    web: &Web,
+    catalog: &Catalog,
+    page: Page,
+    d: &Description,
+) -> Result<String, WebError> {
     let lang = page.lang;
     let kind = if d.has_type(&cw("Requirement")) {
         "kind.requirement"
@@ -296,7 +303,9 @@ pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Resu
         "kind.provision"
     };
     let instrument_iri = d.iri(&cw("instrument"));
-    let info = instrument_iri.as_deref().and_then(|i| catalog.instrument(i));
+    let info = instrument_iri
+        .as_deref()
+        .and_then(|i| catalog.instrument(i));
     let jurisdiction_code = d
         .iri(&cw("jurisdiction"))
         .map(|j| local(&j).to_owned())
@@ -319,7 +328,10 @@ pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Resu
         .transpose()?;
     let mut parts = Vec::new();
     let mut requirements = Vec::new();
-    for row in web.graph().select("web: parts", PARTS, bound("resource", &d.iri)?)? {
+    for row in web
+        .graph()
+        .select("web: parts", PARTS, bound("resource", &d.iri)?)?
+    {
         let Some(part) = text(&row, "part") else {
             continue;
         };
@@ -339,7 +351,10 @@ pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Resu
     }
     let applies_from = d.text(&cw("appliesFrom"), "en");
     let mut dates: Vec<DateRow> = Vec::new();
-    for row in web.graph().select("web: dates", DATES, bound("resource", &d.iri)?)? {
+    for row in web
+        .graph()
+        .select("web: dates", DATES, bound("resource", &d.iri)?)?
+    {
         let Some(date) = text(&row, "date") else {
             continue;
         };
@@ -384,7 +399,10 @@ pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Resu
     let mut affected = vec![d.iri.clone()];
     affected.extend(provision_iri.clone());
     for iri in &affected {
-        for row in web.graph().select("web: changes", CHANGES, bound("resource", iri)?)? {
+        for row in web
+            .graph()
+            .select("web: changes", CHANGES, bound("resource", iri)?)?
+        {
             let Some(event) = text(&row, "event") else {
                 continue;
             };
@@ -442,9 +460,7 @@ pub fn render(web: &Web, catalog: &Catalog, page: Page, d: &Description) -> Resu
         provision,
         parts,
         requirements,
-        evidence: d
-            .iri(&cw("evidenceLevel"))
-            .map(|e| catalog.label(&e, lang)),
+        evidence: d.iri(&cw("evidenceLevel")).map(|e| catalog.label(&e, lang)),
         evidence_note: d.text(&cw("evidenceNote"), lang.code()),
         sources,
         applies_from,

@@ -216,12 +216,20 @@ fn resolve(web: &Web, code: &str) -> Result<Framework, WebError> {
 }
 
 /// The mappings of the selection, filtered, and the unfiltered set. Blocking.
-fn mapping_set(web: &Web, s: &Selection) -> Result<(Vec<MappingRecord>, usize, Vec<MappingRecord>), WebError> {
+fn mapping_set(
+    web: &Web,
+    s: &Selection,
+) -> Result<(Vec<MappingRecord>, usize, Vec<MappingRecord>), WebError> {
     let from = resolve(web, &s.from)?;
     let to = resolve(web, &s.to)?;
     let set = web.mappings()?.set(from, to, true);
     let total = set.mappings.len();
-    let kept = set.mappings.iter().filter(|m| s.keeps(m)).cloned().collect();
+    let kept = set
+        .mappings
+        .iter()
+        .filter(|m| s.keeps(m))
+        .cloned()
+        .collect();
     Ok((kept, total, set.mappings))
 }
 
@@ -306,9 +314,12 @@ fn render(web: &Web, page: Page, s: &Selection) -> Result<String, WebError> {
             .unwrap_or_else(|| code.to_owned())
     };
     view.chosen = Some((name(&s.from), name(&s.to)));
-    view.page = page
-        .clone()
-        .titled(format!("{} → {} · {}", name(&s.from), name(&s.to), page.t("explorer.title")));
+    view.page = page.clone().titled(format!(
+        "{} → {} · {}",
+        name(&s.from),
+        name(&s.to),
+        page.t("explorer.title")
+    ));
     view.total = total;
     view.by_rel = counts(
         &page,
@@ -345,11 +356,22 @@ fn render(web: &Web, page: Page, s: &Selection) -> Result<String, WebError> {
         },
         |_| "",
     );
-    view.covered_from = kept.iter().map(|m| &m.subject).collect::<BTreeSet<_>>().len();
-    view.covered_to = kept.iter().map(|m| &m.object).collect::<BTreeSet<_>>().len();
+    view.covered_from = kept
+        .iter()
+        .map(|m| &m.subject)
+        .collect::<BTreeSet<_>>()
+        .len();
+    view.covered_to = kept
+        .iter()
+        .map(|m| &m.object)
+        .collect::<BTreeSet<_>>()
+        .len();
     view.rows = kept.iter().map(|m| row(&page, m)).collect();
-    view.rows
-        .sort_by(|a, b| natural_key(&a.from_ref).cmp(&natural_key(&b.from_ref)).then(a.to_ref.cmp(&b.to_ref)));
+    view.rows.sort_by(|a, b| {
+        natural_key(&a.from_ref)
+            .cmp(&natural_key(&b.from_ref))
+            .then(a.to_ref.cmp(&b.to_ref))
+    });
     Ok(view.render()?)
 }
 
@@ -413,7 +435,10 @@ fn csv_response(table: &Table, name: &str) -> Result<Response, WebError> {
     let disposition = format!("attachment; filename=\"{name}.csv\"");
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition)
@@ -434,7 +459,9 @@ pub async fn csv(
     let result = async {
         let s = Selection::parse(&pairs)?;
         if s.from.is_empty() || s.to.is_empty() {
-            return Err(WebError::BadRequest("name both frameworks: from=…&to=…".into()));
+            return Err(WebError::BadRequest(
+                "name both frameworks: from=…&to=…".into(),
+            ));
         }
         blocking(move || {
             let (kept, _, _) = mapping_set(&web, &s)?;
@@ -454,7 +481,9 @@ pub async fn csv(
                         provenance(m).0.to_owned(),
                         m.evidence.clone().unwrap_or_default(),
                         m.review.clone().unwrap_or_default(),
-                        m.rationale.map(|r| r.token().to_owned()).unwrap_or_default(),
+                        m.rationale
+                            .map(|r| r.token().to_owned())
+                            .unwrap_or_default(),
                         m.path.clone().unwrap_or_default(),
                         m.iri.clone(),
                     ]
@@ -463,9 +492,21 @@ pub async fn csv(
             let t = table(
                 "crosswalk",
                 &[
-                    "From reference", "From title", "From IRI", "Relationship", "To reference",
-                    "To title", "To IRI", "Strength", "Confidence", "Provenance",
-                    "Evidence level", "Review status", "Rationale", "Derived path", "Mapping IRI",
+                    "From reference",
+                    "From title",
+                    "From IRI",
+                    "Relationship",
+                    "To reference",
+                    "To title",
+                    "To IRI",
+                    "Strength",
+                    "Confidence",
+                    "Provenance",
+                    "Evidence level",
+                    "Review status",
+                    "Rationale",
+                    "Derived path",
+                    "Mapping IRI",
                 ],
                 rows,
             );
@@ -481,7 +522,13 @@ pub async fn csv(
 fn safe(code: &str) -> String {
     local(code)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect()
 }
@@ -511,11 +558,11 @@ struct GapsPage {
 fn gap_rows(web: &Web, page: &Page, s: &Selection) -> Result<Vec<GapRow>, WebError> {
     let saved = web.saved.get("gap-analysis")?;
     let codes = web.codes()?;
-    let bindings = saved.checked_bindings(
-        [("from", s.from.as_str()), ("to", s.to.as_str())],
-        &codes,
-    )?;
-    let mut prepared = web.engine.prepare(&saved.text, &DatasetRequest::default())?;
+    let bindings =
+        saved.checked_bindings([("from", s.from.as_str()), ("to", s.to.as_str())], &codes)?;
+    let mut prepared = web
+        .engine
+        .prepare(&saved.text, &DatasetRequest::default())?;
     for (variable, term) in bindings {
         prepared = prepared.bind(variable, term);
     }
@@ -531,7 +578,9 @@ fn gap_rows(web: &Web, page: &Page, s: &Selection) -> Result<Vec<GapRow>, WebErr
     };
     let to = resolve(web, &s.to)?;
     let mappings = web.mappings()?;
-    let cell = |row: &Vec<String>, c: Option<usize>| c.and_then(|c| row.get(c).cloned()).unwrap_or_default();
+    let cell = |row: &Vec<String>, c: Option<usize>| {
+        c.and_then(|c| row.get(c).cloned()).unwrap_or_default()
+    };
     let mut rows = Vec::new();
     for r in &result.rows {
         let iri = cell(r, Some(element));
@@ -630,7 +679,9 @@ pub async fn gaps_csv(
     let result = async {
         let s = Selection::parse(&pairs)?;
         if s.from.is_empty() || s.to.is_empty() {
-            return Err(WebError::BadRequest("name both frameworks: from=…&to=…".into()));
+            return Err(WebError::BadRequest(
+                "name both frameworks: from=…&to=…".into(),
+            ));
         }
         blocking(move || {
             let rows = gap_rows(&web, &page, &s)?
@@ -653,7 +704,13 @@ pub async fn gaps_csv(
                 .collect();
             let t = table(
                 "gaps",
-                &["Reference", "Title", "Partial links", "Partial link targets", "IRI"],
+                &[
+                    "Reference",
+                    "Title",
+                    "Partial links",
+                    "Partial link targets",
+                    "IRI",
+                ],
                 rows,
             );
             csv_response(&t, &format!("gaps-{}--{}", safe(&s.from), safe(&s.to)))

@@ -143,7 +143,10 @@ pub fn render(
         });
     }
     let mut nodes = Vec::new();
-    for row in web.graph().select("web: provisions", PROVISIONS, bound()?)? {
+    for row in web
+        .graph()
+        .select("web: provisions", PROVISIONS, bound()?)?
+    {
         let Some(iri) = text(&row, "provision") else {
             continue;
         };
@@ -180,17 +183,38 @@ pub fn render(
             facts.push((page.t(key), v));
         }
     };
-    fact("instrument.type", info.kind.as_ref().map(|k| catalog.label(k, lang)));
+    fact(
+        "instrument.type",
+        info.kind.as_ref().map(|k| catalog.label(k, lang)),
+    );
     fact(
         "instrument.publisher",
-        d.iri(&format!("{DCTERMS}publisher"))
-            .map(|p| catalog.label_opt(&p, lang).unwrap_or_else(|| local(&p).to_owned())),
+        d.iri(&format!("{DCTERMS}publisher")).map(|p| {
+            catalog
+                .label_opt(&p, lang)
+                .unwrap_or_else(|| local(&p).to_owned())
+        }),
     );
-    fact("instrument.document-date", d.text(&format!("{ELI}date_document"), "en"));
-    fact("instrument.published", d.text(&format!("{ELI}date_publication"), "en"));
-    fact("instrument.in-force", d.text(&format!("{ELI}first_date_entry_in_force"), "en"));
-    fact("element.applies-from", d.text(&format!("{}appliesFrom", names::CW), "en"));
-    fact("instrument.ended", d.text(&format!("{ELI}date_no_longer_in_force"), "en"));
+    fact(
+        "instrument.document-date",
+        d.text(&format!("{ELI}date_document"), "en"),
+    );
+    fact(
+        "instrument.published",
+        d.text(&format!("{ELI}date_publication"), "en"),
+    );
+    fact(
+        "instrument.in-force",
+        d.text(&format!("{ELI}first_date_entry_in_force"), "en"),
+    );
+    fact(
+        "element.applies-from",
+        d.text(&format!("{}appliesFrom", names::CW), "en"),
+    );
+    fact(
+        "instrument.ended",
+        d.text(&format!("{ELI}date_no_longer_in_force"), "en"),
+    );
     fact(
         "element.evidence",
         d.iri(&format!("{}evidenceLevel", names::CW))
@@ -207,7 +231,10 @@ pub fn render(
             .jurisdiction_code
             .as_deref()
             .map(|c| catalog.jurisdiction_badge(c, lang)),
-        status: info.status.as_deref().map(|s| catalog.status_badge(s, lang)),
+        status: info
+            .status
+            .as_deref()
+            .map(|s| catalog.status_badge(s, lang)),
         binding: info.binding,
         quotable: info.quotable(),
         facts,

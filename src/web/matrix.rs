@@ -61,7 +61,9 @@ fn render(web: &Web, page: Page) -> Result<String, WebError> {
     let lang = page.lang;
     let catalog = web.catalog()?;
     let saved = web.saved.get("theme-matrix")?;
-    let prepared = web.engine.prepare(&saved.text, &DatasetRequest::default())?;
+    let prepared = web
+        .engine
+        .prepare(&saved.text, &DatasetRequest::default())?;
     let table = crate::export::tabular::query_results(&web.engine, "matrix", prepared)?;
     let col = |name: &str| table.columns.iter().position(|c| c.header == name);
     let (Some(theme), Some(jur), Some(req), Some(bind), Some(prov)) = (
@@ -109,10 +111,8 @@ fn render(web: &Web, page: Page) -> Result<String, WebError> {
                         binding,
                         voluntary,
                         provisions,
-                        href: page.link(
-                            "/search",
-                            &[("theme", &theme_code), ("jurisdiction", code)],
-                        ),
+                        href: page
+                            .link("/search", &[("theme", &theme_code), ("jurisdiction", code)]),
                         label: format!(
                             "{theme}, {}: {binding} {}, {voluntary} {}, {provisions} {}",
                             code,

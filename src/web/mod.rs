@@ -137,4 +137,3 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Web) -> Router<S> {
         .route("/assets/{name}", get(assets::serve))
         .with_state(web)
 }
-

@@ -67,7 +67,11 @@ pub fn negotiate(format: Option<&str>, accept: Option<&str>) -> Result<Wanted, W
         let mut pieces = part.split(';');
         let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         if q.is_nan() || q <= 0.0 {
             continue;
@@ -106,7 +110,10 @@ impl Description {
                 Some((p.as_str().to_owned(), row.get("o")?.clone()))
             })
             .collect();
-        properties.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.to_string().cmp(&b.1.to_string())));
+        properties.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
+        });
         Ok(Self {
             iri: iri.to_owned(),
             properties,
@@ -151,9 +158,11 @@ impl Description {
             })
             .collect();
         let tagged = |code: &str| {
-            literals
-                .iter()
-                .find(|l| l.language().is_some_and(|t| t.eq_ignore_ascii_case(code) || t.starts_with(&format!("{code}-"))))
+            literals.iter().find(|l| {
+                l.language().is_some_and(|t| {
+                    t.eq_ignore_ascii_case(code) || t.starts_with(&format!("{code}-"))
+                })
+            })
         };
         tagged(lang)
             .or_else(|| tagged("en"))
@@ -163,7 +172,9 @@ impl Description {
     }
 
     pub fn has_type(&self, class: &str) -> bool {
-        self.iris(oxigraph::model::vocab::rdf::TYPE.as_str()).iter().any(|t| t == class)
+        self.iris(oxigraph::model::vocab::rdf::TYPE.as_str())
+            .iter()
+            .any(|t| t == class)
     }
 }
 
@@ -196,9 +207,10 @@ pub async fn page(
         Ok(response) => response,
         Err(error) => Failed(error, lang).into_response(),
     };
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
     response
 }
 
@@ -222,7 +234,8 @@ async fn rdf(web: Web, iri: String, format: RdfFormat) -> Result<Response, WebEr
         }
         let mut writer = serializer.for_writer(Vec::new());
         for row in rows {
-            let (Some(s), Some(Term::NamedNode(p)), Some(o)) = (row.get("s"), row.get("p"), row.get("o"))
+            let (Some(s), Some(Term::NamedNode(p)), Some(o)) =
+                (row.get("s"), row.get("p"), row.get("o"))
             else {
                 continue;
             };
@@ -309,10 +322,14 @@ struct GenericPage {
 
 /// Links to the same IRI path in each RDF format.
 pub fn format_links(page: &Page) -> Vec<(String, &'static str)> {
-    [("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples")]
-        .into_iter()
-        .map(|(f, name)| (format!("{}?format={f}", page.path), name))
-        .collect()
+    [
+        ("ttl", "Turtle"),
+        ("jsonld", "JSON-LD"),
+        ("nt", "N-Triples"),
+    ]
+    .into_iter()
+    .map(|(f, name)| (format!("{}?format={f}", page.path), name))
+    .collect()
 }
 
 /// A property and value table, for themes, roles, jurisdictions, mappings, change events…

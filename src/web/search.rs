@@ -232,7 +232,12 @@ pub fn facet_value_label(catalog: &Catalog, page: &Page, facet: &str, value: &st
     }
 }
 
-fn view(page: Page, state: SearchState, response: &SearchResponse, catalog: &Catalog) -> SearchPage {
+fn view(
+    page: Page,
+    state: SearchState,
+    response: &SearchResponse,
+    catalog: &Catalog,
+) -> SearchPage {
     let lang = page.lang;
     let hits = response
         .hits
@@ -281,8 +286,7 @@ fn view(page: Page, state: SearchState, response: &SearchResponse, catalog: &Cat
                         }
                     });
                     let class = if *facet == "status" {
-                        match catalog
-                            .binding(&format!("{}status/{value}", crate::graph::names::ID))
+                        match catalog.binding(&format!("{}status/{value}", crate::graph::names::ID))
                         {
                             Some(true) => "dot binding",
                             Some(false) => "dot voluntary",

@@ -43,7 +43,11 @@ pub fn server() -> &'static TestServer {
             .body(FIXTURE_CHANGE)
             .send()
             .unwrap();
-        assert!(response.status().is_success(), "fixture change: {:?}", response.text());
+        assert!(
+            response.status().is_success(),
+            "fixture change: {:?}",
+            response.text()
+        );
         server
     })
 }

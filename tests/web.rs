@@ -394,7 +394,7 @@ fn matrix_cells_open_the_filtered_search() {
     assert_no_raw_keys("/matrix", &body);
     for code in ["SG", "MY", "ID", "EU", "US", "INTL"] {
         assert!(
-            body.contains(&format!("<abbr title=")) && body.contains(&format!(">{code}</abbr>")),
+            body.contains("<abbr title=") && body.contains(&format!(">{code}</abbr>")),
             "{code}"
         );
     }

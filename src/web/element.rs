@@ -73,7 +73,7 @@ pub fn provenance(record: &MappingRecord) -> (&'static str, Option<String>) {
         return ("derived", None);
     }
     let team = format!("{}org/crosswalk-team", names::ID);
-    if record.derived_from.iter().any(|d| *d == team) {
+    if record.derived_from.contains(&team) {
         return ("team", None);
     }
     let instruments = format!("{}instrument/", names::ID);
@@ -211,11 +211,11 @@ pub fn group(
             rows: vec![row],
         });
     }
-    groups.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    groups.sort_by_key(|a| a.name.to_lowercase());
     for g in &mut groups {
         g.rows.sort_by(|a, b| {
             a.provenance
-                .cmp(&b.provenance)
+                .cmp(b.provenance)
                 .then_with(|| a.reference.cmp(&b.reference))
         });
     }

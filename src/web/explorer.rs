@@ -615,7 +615,7 @@ fn gap_rows(web: &Web, page: &Page, s: &Selection) -> Result<Vec<GapRow>, WebErr
             partial_count: cell(r, partial_col),
         });
     }
-    rows.sort_by(|a, b| natural_key(&a.reference).cmp(&natural_key(&b.reference)));
+    rows.sort_by_key(|a| natural_key(&a.reference));
     Ok(rows)
 }
 

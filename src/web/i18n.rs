@@ -117,7 +117,7 @@ fn leak_key(key: &str) -> &'static str {
     if map.len() > 256 {
         return "?";
     }
-    *map.entry(key.to_owned())
+    map.entry(key.to_owned())
         .or_insert_with(|| Box::leak(key.to_owned().into_boxed_str()))
 }
 

@@ -130,7 +130,7 @@ fn render(web: &Web, page: Page) -> Result<String, WebError> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| a.theme.to_lowercase().cmp(&b.theme.to_lowercase()));
+    rows.sort_by_key(|a| a.theme.to_lowercase());
     let title = page.t("matrix.title");
     Ok(MatrixPage {
         page: page.titled(title),

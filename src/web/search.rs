@@ -76,13 +76,14 @@ impl SearchState {
                     }
                 }
                 "understand" => state.literal = value == "false",
-                facet if FACETS.contains(&facet) => {
-                    if !value.is_empty()
+                // A facet value once, at most 50 filters; empty values are no filter.
+                facet
+                    if FACETS.contains(&facet)
+                        && !value.is_empty()
                         && !state.filters.iter().any(|(k, v)| k == facet && v == value)
-                        && state.filters.len() < 50
-                    {
-                        state.filters.push((facet.to_owned(), value.to_owned()));
-                    }
+                        && state.filters.len() < 50 =>
+                {
+                    state.filters.push((facet.to_owned(), value.to_owned()));
                 }
                 // `lang` is the page's; anything else is ignored, as a browser form may add it.
                 _ => {}

@@ -100,16 +100,15 @@ fn search_watermark_filter_sg_and_open_content_provenance() {
     let report = scenario("search");
     let frameworks = strings(&report["frameworks"]);
     // The shipped catalogue maps MGF-GenAI Dimension 7 directly to the EU AI Act (team
-    // analysis, Art. 50(2) and 50(4)), NIST AI 600-1 and the EU labelling code; its links to
-    // ISO/IEC 42001 and NIST AI RMF exist only where derivation reaches them (README "Web UI").
-    assert!(
-        frameworks.iter().any(|f| f == "EU AI Act"),
-        "{frameworks:?}"
-    );
-    assert!(
-        frameworks.iter().any(|f| f.contains("NIST")),
-        "{frameworks:?}"
-    );
+    // analysis, Art. 50(2) and 50(4)), NIST AI 600-1 and the EU labelling code, and derivation
+    // reaches NIST AI RMF through NIST AI 600-1 §2.8; nothing maps it to ISO/IEC 42001
+    // (README "Web UI").
+    for expected in ["EU AI Act", "NIST AI RMF", "NIST AI 600-1"] {
+        assert!(
+            frameworks.iter().any(|f| f == expected),
+            "{expected}: {frameworks:?}"
+        );
+    }
     assert!(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("browser/search/search.png")

@@ -8,13 +8,14 @@
 //!              ├─► derived graph (graph::derive)
 //!              ├─► index (Tantivy)
 //!              └─► schedules
-//!  graph ─► sparql (+ index's SERVICE) ─► server (HTTP) ─► binary (cli/)
+//!  graph ─► sparql (+ index's SERVICE) ─► web (pages) ─► server (HTTP) ─► binary (cli/)
 //! ```
 //!
 //! Imports only go down this list: a module uses the ones declared before it, never one after
 //! (`tests/architecture.rs` checks it). `config`, `graph` and `opsdb` are the foundations every
 //! stage stands on; the stages follow in pipeline order; `downstream` wires the graph's
-//! consumers; `server` is the edge where errors become HTTP answers.
+//! consumers; `web` renders the analyst pages (an edge too: its errors become HTML pages); `server`
+//! is the edge where errors become HTTP answers, and mounts the pages.
 
 // Foundations.
 pub mod config;
@@ -43,6 +44,7 @@ pub mod import;
 pub mod questionnaire;
 pub mod alerts;
 pub mod downstream;
+pub mod web;
 pub mod server;
 
 use config::Config;

@@ -323,6 +323,26 @@ impl Mappings {
         MappingSet { from, to, mappings }
     }
 
+    /// Every mapping with `element` at one end, oriented from it (those stored the other way
+    /// read inverted), each with the instrument of its other end (the other end itself when
+    /// it is a whole instrument); curated, imported and derived, in IRI order.
+    pub fn touching(&self, element: &str) -> Vec<(String, MappingRecord)> {
+        let mut found = Vec::new();
+        for ((subject_instrument, object_instrument), records) in &self.by_pair {
+            for record in records {
+                if record.subject == element {
+                    found.push((object_instrument.clone(), record.clone()));
+                } else if record.object == element {
+                    let mut inverted = record.clone();
+                    inverted.invert();
+                    found.push((subject_instrument.clone(), inverted));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.1.iri.cmp(&b.1.iri));
+        found
+    }
+
     fn records(&self, subject: &str, object: &str) -> impl Iterator<Item = &MappingRecord> {
         self.by_pair
             .get(&(subject.to_owned(), object.to_owned()))
@@ -489,6 +509,15 @@ mod tests {
         assert_eq!((m1.strength, m1.confidence), (Some(7), Some(0.5)));
         assert_eq!(m1.evidence.as_deref(), Some("V1"));
         assert!(!m1.derived);
+        // From either end, oriented from it, with the other end's instrument.
+        let b1 = "https://w3id.org/crosswalk/id/provision/b-1";
+        let touching = mappings.touching(b1);
+        assert_eq!(touching.len(), 2, "m1 (inverted) and m2");
+        let (instrument, inverted) = &touching[0];
+        assert_eq!((instrument.as_str(), inverted.subject.as_str()), (a, b1));
+        assert_eq!(inverted.relationship, Relationship::SupersetOf);
+        assert!(inverted.inverted);
+        assert_eq!(touching[1].0, a, "a whole instrument is its own");
         // A whole instrument is its own endpoint instrument.
         let m2 = &mappings.by_pair[&(b.to_owned(), a.to_owned())][0];
         assert!(m2.derived);

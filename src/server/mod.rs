@@ -19,6 +19,7 @@
 //! | `POST /api/admin/backup`, `POST /api/admin/retention` | online backup, retention now (`admin`) |
 //! | `/api/subscriptions[/{id}[/rotate-secret, /test, /digest, /deliveries]]`, `POST /api/deliveries/{id}/retry` | alert subscriptions and their deliveries (`alerts`) |
 //! | `GET /api/export/…`, `GET /api/questionnaire.{md,csv,xlsx}`, `GET /dump.{nq,trig}.gz`, `GET /.well-known/void` | exports (`export`) |
+//! | `GET /`, `/search`, `/id/…`, `/crosswalk`, `/gaps`, `/matrix`, `/sources`, `/console`, `/changes`, `/assets/…` | the web UI (`crate::web::routes`) |
 //!
 //! `serve` answers requests on `http_threads` single-threaded runtimes (`threads`, which also
 //! holds every connection to the `[http]` limits), and runs the graph's change-feed watcher, the
@@ -362,7 +363,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics::render));
+    // The analyst web UI (`crate::web`): pages at `/`, the resource IRI paths and the assets.
+    let web = crate::web::Web::new(
+        state.engine.clone(),
+        state.search().cloned(),
+        state.saved.clone(),
+        state.crawler().map(|c| c.state().clone()),
+    );
     public
+        .merge(crate::web::routes(web))
         .merge(admin_routes(&state))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             config.http.write_timeout(),

@@ -223,7 +223,15 @@ pub fn list(
     let mut changes = Vec::new();
     let mut next_cursor = None;
     let all = read::sequences(graph)?;
-    for (scanned, (n, iri)) in all.iter().rev().filter(|(n, _)| *n < before).enumerate() {
+    let candidates = read::candidates(graph, filter)?;
+    let wanted =
+        |iri: &oxigraph::model::NamedNode| candidates.as_ref().is_none_or(|c| c.contains(iri));
+    for (scanned, (n, iri)) in all
+        .iter()
+        .rev()
+        .filter(|(n, iri)| *n < before && wanted(iri))
+        .enumerate()
+    {
         if changes.len() == limit || scanned == MAX_SCAN {
             next_cursor = Some(encode_cursor(n + 1));
             break;

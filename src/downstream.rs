@@ -118,6 +118,11 @@ pub fn open(config: &Config) -> Result<Opened, DownstreamError> {
     let graph = Graph::open(&config.graph_dir())?;
     let before = graph.revision();
     let seeds = crate::graph::load_seed_dirs(&graph, &crate::seed_roots(config))?;
+    // Change events from before events were numbered get their numbers once.
+    let numbered = crate::crawl::number_unnumbered(&graph)?;
+    if numbered > 0 {
+        tracing::info!(numbered, "numbered earlier change events");
+    }
     let downstream = Downstream::open(config, &graph)?;
     let revision = downstream.feed().catch_up()?;
     // RocksDB does not flush on recovery here, so without this the whole catalogue would be

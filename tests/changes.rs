@@ -435,6 +435,58 @@ async fn sequence_numbers_increase_across_crawls_and_restarts() {
     assert_eq!(changes::after(&env.graph, 0, 2).unwrap().len(), 2);
 }
 
+/// A store with events from before numbering: they are numbered once, oldest first, after
+/// the numbers already given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_recorded_before_numbering_are_numbered_once() {
+    let env = env_with(|_| {}).await;
+    env.add("reg", "/page", "EU", Some("reg"));
+    env.crawl("reg").await;
+    let old: Vec<oxigraph::model::Quad> =
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::TriG)
+            .for_slice(
+                br#"
+@prefix cw: <https://w3id.org/crosswalk/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+GRAPH <https://w3id.org/crosswalk/graph/changes> {
+  <https://w3id.org/crosswalk/id/change/reg/20250101T000000.000000Z-abcd-2> a cw:ChangeEvent ;
+      cw:changeKind "provision-added" ; cw:material true ;
+      cw:source <https://w3id.org/crosswalk/id/source/reg> ;
+      prov:generatedAtTime "2025-01-02T00:00:00Z"^^xsd:dateTime .
+  <https://w3id.org/crosswalk/id/change/reg/20250101T000000.000000Z-abcd-1> a cw:ChangeEvent ;
+      cw:changeKind "date-moved" ; cw:material true ;
+      cw:source <https://w3id.org/crosswalk/id/source/reg> ;
+      prov:generatedAtTime "2025-01-01T00:00:00Z"^^xsd:dateTime .
+}"#,
+            )
+            .collect::<Result<_, _>>()
+            .unwrap();
+    env.graph
+        .write(|t| {
+            t.extend(&old);
+            Ok::<_, crosswalk::graph::GraphError>(())
+        })
+        .unwrap();
+    let last = env.last();
+    assert_eq!(crosswalk::crawl::number_unnumbered(&env.graph).unwrap(), 2);
+    let numbered = env.after(last);
+    assert_eq!(
+        numbered.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(),
+        vec!["date-moved", "provision-added"],
+        "oldest first"
+    );
+    assert_eq!(numbered[0].id, "reg_20250101T000000.000000Z-abcd-1");
+    assert_eq!(numbered[0].jurisdictions[0].code, "EU");
+    let revision = env.graph.revision();
+    assert_eq!(crosswalk::crawl::number_unnumbered(&env.graph).unwrap(), 0);
+    assert_eq!(
+        env.graph.revision(),
+        revision,
+        "nothing written when all are numbered"
+    );
+}
+
 fn crawler_for(graph: &Graph, config: &Config) -> Crawler {
     crawler(graph, config)
 }
@@ -691,23 +743,20 @@ fn parse_atom(xml: &str) -> AtomFeed {
                 }
                 path.push(name);
             }
-            Event::Empty(e) => {
-                if e.name().as_ref() == b"category" {
-                    for a in e.attributes().flatten() {
-                        if a.key.as_ref() == b"term" {
-                            feed.categories
-                                .push(String::from_utf8(a.value.to_vec()).unwrap());
-                        }
+            Event::Empty(e) if e.name().as_ref() == b"category" => {
+                for a in e.attributes().flatten() {
+                    if a.key.as_ref() == b"term" {
+                        feed.categories
+                            .push(String::from_utf8(a.value.to_vec()).unwrap());
                     }
                 }
             }
-            Event::Text(t) => {
+            Event::Text(t)
                 if path.last().map(String::as_str) == Some("id")
                     && path.len() >= 2
-                    && path[path.len() - 2] == "entry"
-                {
-                    feed.entries.last_mut().unwrap().id = t.unescape().unwrap().into_owned();
-                }
+                    && path[path.len() - 2] == "entry" =>
+            {
+                feed.entries.last_mut().unwrap().id = t.unescape().unwrap().into_owned();
             }
             Event::End(_) => {
                 path.pop();
@@ -719,4 +768,84 @@ fn parse_atom(xml: &str) -> AtomFeed {
     assert_eq!(root.as_deref(), Some("feed"));
     assert!(path.is_empty(), "balanced");
     feed
+}
+
+/// Not a test: how long the reads take over many events on the on-disk store, printed
+/// (`cargo test --test changes -- --ignored --nocapture`; debug build numbers).
+#[test]
+#[ignore]
+fn measure_reads_over_many_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Graph::open(&dir.path().join("graph")).unwrap();
+    let n = 5_000;
+    let mut trig = String::from(
+        "@prefix cw: <https://w3id.org/crosswalk/ontology#> .\n@prefix prov: <http://www.w3.org/ns/prov#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\nGRAPH <https://w3id.org/crosswalk/graph/changes> {\n",
+    );
+    for i in 1..=n {
+        let theme = if i % 50 == 0 {
+            "transparency"
+        } else {
+            "risk-management"
+        };
+        trig.push_str(&format!(
+            "<https://w3id.org/crosswalk/id/change/s/e-{i}> a cw:ChangeEvent ; cw:eventId \"s_e-{i}\" ; cw:sequence {i} ; cw:changeKind \"provision-modified\" ; cw:material true ; cw:source <https://w3id.org/crosswalk/id/source/s> ; cw:theme <https://w3id.org/crosswalk/id/theme/{theme}> ; cw:provisionId \"art-{i}\" ; cw:oldText \"Providers should keep logs {i}.\" ; cw:newText \"Providers shall keep logs {i}.\" ; prov:generatedAtTime \"2026-01-01T00:00:00Z\"^^xsd:dateTime .\n"
+        ));
+    }
+    trig.push('}');
+    let quads: Vec<oxigraph::model::Quad> =
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::TriG)
+            .for_slice(trig.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+    graph
+        .write(|t| {
+            t.extend(&quads);
+            Ok::<_, crosswalk::graph::GraphError>(())
+        })
+        .unwrap();
+    let time = |what: &str, f: &mut dyn FnMut() -> usize| {
+        let start = std::time::Instant::now();
+        let mut got = 0;
+        for _ in 0..5 {
+            got = f();
+        }
+        println!(
+            "{what}: {:.1} ms ({got} results)",
+            start.elapsed().as_secs_f64() * 1000.0 / 5.0
+        );
+    };
+    time("after(n - 100, 100)", &mut || {
+        changes::after(&graph, n - 100, 100).unwrap().len()
+    });
+    time("after(0, 500)", &mut || {
+        changes::after(&graph, 0, 500).unwrap().len()
+    });
+    time("list(no filter, 50)", &mut || {
+        changes::list(&graph, &Filter::default(), None, 50)
+            .unwrap()
+            .changes
+            .len()
+    });
+    let selective = Filter {
+        theme: vec!["https://w3id.org/crosswalk/id/theme/transparency".into()],
+        ..Filter::default()
+    };
+    time("list(theme 1 in 50, 50)", &mut || {
+        changes::list(&graph, &selective, None, 50)
+            .unwrap()
+            .changes
+            .len()
+    });
+    time("get(one, with unified diff)", &mut || {
+        usize::from(changes::get(&graph, "s_e-2500").unwrap().is_some())
+    });
+    time("atom::entries + render (50)", &mut || {
+        let entries = changes::atom::entries(&graph, &Filter::default(), 50).unwrap();
+        changes::atom::render(
+            &entries,
+            &changes::atom::FeedMeta::public("http://x", "http://x/feeds/changes.atom"),
+        )
+        .xml
+        .len()
+    });
 }

@@ -221,15 +221,21 @@ pub fn list(
     let limit = limit.clamp(1, MAX_LIMIT);
     let before = cursor.map(decode_cursor).transpose()?.unwrap_or(u64::MAX);
     let mut changes = Vec::new();
-    let mut scanned = 0;
     let mut next_cursor = None;
     let all = read::sequences(graph)?;
-    for (n, iri) in all.iter().rev().filter(|(n, _)| *n < before) {
+    let candidates = read::candidates(graph, filter)?;
+    let wanted =
+        |iri: &oxigraph::model::NamedNode| candidates.as_ref().is_none_or(|c| c.contains(iri));
+    for (scanned, (n, iri)) in all
+        .iter()
+        .rev()
+        .filter(|(n, iri)| *n < before && wanted(iri))
+        .enumerate()
+    {
         if changes.len() == limit || scanned == MAX_SCAN {
             next_cursor = Some(encode_cursor(n + 1));
             break;
         }
-        scanned += 1;
         let Some(raw) = read::event(graph, iri)? else {
             continue;
         };

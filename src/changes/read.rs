@@ -265,3 +265,73 @@ pub(super) fn structured(graph: &Graph, iri_: &NamedNode) -> Result<StructuredDi
     diff.snapshots.sort();
     Ok(diff)
 }
+
+/// The events that can pass `filter`'s term conditions, from the predicate indexes (one lookup
+/// per value), so a selective filter does not read every event; `None` when it has none.
+pub(super) fn candidates(
+    graph: &Graph,
+    filter: &super::Filter,
+) -> Result<Option<std::collections::HashSet<NamedNode>>, ChangesError> {
+    use std::collections::HashSet;
+    let subjects =
+        |predicate: &str, objects: Vec<Term>| -> Result<HashSet<NamedNode>, ChangesError> {
+            let p = names::cw(predicate);
+            let mut out = HashSet::new();
+            for o in &objects {
+                for quad in graph.quads_for_pattern(
+                    None,
+                    Some(p.as_ref()),
+                    Some(o.as_ref()),
+                    Some(CHANGES_GRAPH.into()),
+                ) {
+                    let quad = quad.map_err(|e| ChangesError::Graph(e.into()))?;
+                    if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = quad.subject {
+                        out.insert(s);
+                    }
+                }
+            }
+            Ok(out)
+        };
+    let iris = |values: &[String]| -> Vec<Term> {
+        values
+            .iter()
+            .filter_map(|v| NamedNode::new(v).ok().map(Term::NamedNode))
+            .collect()
+    };
+    let mut sets: Vec<HashSet<NamedNode>> = Vec::new();
+    for (predicate, values) in [
+        ("jurisdiction", &filter.jurisdiction),
+        ("instrument", &filter.instrument),
+        ("source", &filter.source),
+        ("theme", &filter.theme),
+        ("role", &filter.role),
+    ] {
+        if !values.is_empty() {
+            sets.push(subjects(predicate, iris(values))?);
+        }
+    }
+    if !filter.kind.is_empty() {
+        let kinds: Vec<Term> = filter
+            .kind
+            .iter()
+            .map(|k| Term::Literal(Literal::new_simple_literal(k)))
+            .collect();
+        let mut set = subjects("changeKind", kinds.clone())?;
+        set.extend(subjects("changeAspect", kinds)?);
+        sets.push(set);
+    }
+    if let Some(material) = filter.material {
+        sets.push(subjects(
+            "material",
+            vec![Term::Literal(Literal::from(material))],
+        )?);
+    }
+    let mut sets = sets.into_iter();
+    let Some(mut all) = sets.next() else {
+        return Ok(None);
+    };
+    for set in sets {
+        all.retain(|e| set.contains(e));
+    }
+    Ok(Some(all))
+}

@@ -453,3 +453,58 @@ pub fn insert_numbered(
     }
     Ok(())
 }
+
+const UNNUMBERED_QUERY: &str = include_str!("../../queries/crawl/unnumbered-events.rq");
+
+/// Gives the change events recorded before events were numbered their sequence numbers (in the
+/// order they were detected), public ids, jurisdiction and instrument, in one write; writes
+/// nothing when every event has a number. Returns how many were numbered. Blocking.
+pub fn number_unnumbered(graph: &crate::graph::Graph) -> Result<usize, crate::graph::GraphError> {
+    if graph
+        .select("unnumbered change events", UNNUMBERED_QUERY, [])?
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    let mut numbered = 0;
+    graph.write(|t| {
+        // Read again under the writer lock: nobody numbers events in between.
+        let rows = graph.select("unnumbered change events", UNNUMBERED_QUERY, [])?;
+        let mut q = Quads::new(names::CHANGES_GRAPH);
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            let Some(Term::NamedNode(event)) = row.get("event") else {
+                continue;
+            };
+            if !seen.insert(event.as_str().to_owned()) {
+                // Another row of the same event (a second jurisdiction or instrument).
+                for (var, p) in [
+                    ("jurisdiction", "jurisdiction"),
+                    ("instrument", "instrument"),
+                ] {
+                    if let Some(Term::NamedNode(o)) = row.get(var) {
+                        q.add(event, names::cw(p), o.clone());
+                    }
+                }
+                continue;
+            }
+            let n = crate::graph::next_sequence(t)?;
+            q.typed(event, names::cw("sequence"), n.to_string(), xsd::INTEGER);
+            q.text(event, names::cw("eventId"), &event_id(event.as_str()));
+            for (var, p) in [
+                ("jurisdiction", "jurisdiction"),
+                ("instrument", "instrument"),
+            ] {
+                if let Some(Term::NamedNode(o)) = row.get(var) {
+                    q.add(event, names::cw(p), o.clone());
+                }
+            }
+            numbered += 1;
+        }
+        for quad in &q.quads {
+            t.insert(quad);
+        }
+        Ok::<_, crate::graph::GraphError>(())
+    })?;
+    Ok(numbered)
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ServeProcess, TestServer, client, free_port};
+use common::{ServeProcess, TestServer, client, free_port, metric};
 use reqwest::StatusCode;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -66,20 +66,6 @@ fn closed_by_server(stream: &mut TcpStream, within: Duration) -> bool {
             Err(_) => return true,
         }
     }
-}
-
-fn metric(server: &TestServer, line_prefix: &str) -> u64 {
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    text.lines()
-        .find(|l| l.starts_with(line_prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 #[test]

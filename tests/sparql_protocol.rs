@@ -480,18 +480,7 @@ fn health_metrics_and_cors() {
 #[test]
 fn saved_query_results_are_kept_until_the_next_write() {
     let server = TestServer::start(|c| c.admin.token = Some(ADMIN_TOKEN.into()));
-    let hits = || {
-        let text = client()
-            .get(server.url("/metrics"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
-        text.lines()
-            .find_map(|l| l.strip_prefix("crosswalk_saved_results_hits_total "))
-            .map(|n| n.parse::<u64>().unwrap())
-            .unwrap()
-    };
+    let hits = || common::metric(&server, "crosswalk_saved_results_hits_total ");
     let instruments = |jurisdiction: &str| {
         let response = client()
             .get(server.url("/api/queries/instruments"))

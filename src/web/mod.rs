@@ -7,7 +7,7 @@
 //! | `GET /`, `GET /search` | search with facets, snippets, expansions and understood filters (`search`) |
 //! | `GET /id/{kind}/{…}` | a provision, requirement, control, instrument or other resource at its own IRI path, HTML or RDF by `Accept` (`resource`, `instrument`) |
 //! | `GET /crosswalk`, `/crosswalk.csv` | framework explorer A × B (`explorer`) |
-//! | `GET /gaps`, `/gaps.csv` | A's elements without equal or superset coverage in B (`explorer`) |
+//! | `GET /gaps`, `/gaps.csv` | A's elements without equal or superset coverage in B (`gaps`) |
 //! | `GET /matrix` | themes × jurisdictions, binding vs voluntary (`matrix`) |
 //! | `GET /sources` | tracked sources and their last fetch (`sources`) |
 //! | `GET /console` | the SPARQL console (YASGUI) with the saved queries as examples (`console`) |
@@ -25,6 +25,7 @@ mod console;
 mod element;
 mod error;
 mod explorer;
+mod gaps;
 mod i18n;
 mod instrument;
 mod layout;
@@ -127,8 +128,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(web: Web) -> Router<S> {
         .route("/id/{*path}", get(resource::page))
         .route("/crosswalk", get(explorer::page))
         .route("/crosswalk.csv", get(explorer::csv))
-        .route("/gaps", get(explorer::gaps))
-        .route("/gaps.csv", get(explorer::gaps_csv))
+        .route("/gaps", get(gaps::gaps))
+        .route("/gaps.csv", get(gaps::gaps_csv))
         .route("/matrix", get(matrix::page))
         .route("/sources", get(sources::page))
         .route("/console", get(console::page))

@@ -128,6 +128,21 @@ impl TestServer {
     }
 }
 
+/// The value of the first `/metrics` line starting with `line_prefix`, 0 when there is none.
+pub fn metric(server: &TestServer, line_prefix: &str) -> u64 {
+    let text = client()
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with(line_prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The bindings of a SPARQL JSON result.
 pub fn bindings(results: &serde_json::Value) -> Vec<serde_json::Value> {
     results["results"]["bindings"].as_array().unwrap().clone()

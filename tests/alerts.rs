@@ -9,7 +9,8 @@ mod fixture_web;
 mod webhook_receiver;
 
 use alert_env::{
-    INST, Smtp, TOKEN, admin, env, env_with, page, serve, strings, wait_for, write_seeds,
+    INST, Smtp, TOKEN, admin, env, env_with, page, serve, serve_with_env, strings, wait_for,
+    write_seeds,
 };
 use common::{client, free_port};
 use serde_json::json;
@@ -563,22 +564,61 @@ fn a_killed_service_still_delivers_each_alert_once_after_restart() {
     crawl(&server.base);
     server.kill();
 
-    // The change is recorded while nothing delivers: a crawl with the outbox off stands for a
-    // crash between the graph's commit and the outbox's (its cursor stays behind).
+    // Restarted with the change feed told to stop before the outbox: the next crawl commits its
+    // change events to the graph, and the process is SIGKILLed while the outbox's cursor is
+    // still behind them (the window between the graph's commit and the outbox's).
+    // Read from the store itself: `/sparql`'s query views are a consumer after the outbox, so
+    // they stop with it.
+    let changes_in_graph = |server: &common::ServeProcess| {
+        admin(
+            &server.base,
+            "GET",
+            "/api/changes?source=alert-reg&limit=100",
+            None,
+        )
+        .1["changes"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let paused = serve_with_env(
+        dir.path(),
+        &seeds,
+        port,
+        &[("CROSSWALK_PAUSE_BEFORE", "alerts")],
+    );
+    let before = changes_in_graph(&paused);
     site.set_page(page("page-v2.html"));
-    let crawled = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
-        .args(["crawl", "--source", "alert-reg", "--data"])
-        .arg(dir.path().join("data"))
-        .arg("--config")
-        .arg(dir.path().join("serve.toml"))
-        .env("CROSSWALK_ALERTS", "false")
-        .env("CROSSWALK_LOG", "warn")
-        .output()
-        .unwrap();
+    let base = paused.base.clone();
+    // Never answered: the crawl's answer waits for the outbox, which never runs.
+    let crawling = std::thread::spawn(move || {
+        client()
+            .post(format!("{base}/api/crawl"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(json!({"source": "alert-reg"}).to_string())
+            .send()
+            .map(|r| r.status().as_u16())
+    });
+    wait_for("the change events in the graph", || {
+        changes_in_graph(&paused) > before
+    });
+    // The feed is stopped before the outbox: nothing was queued for the change.
+    let (_, queued) = admin(
+        &paused.base,
+        "GET",
+        &format!("/api/subscriptions/{id}/deliveries"),
+        None,
+    );
+    assert_eq!(
+        queued["deliveries"].as_array().unwrap().len(),
+        0,
+        "the outbox ran: {queued}"
+    );
+    paused.kill();
     assert!(
-        crawled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&crawled.stderr)
+        crawling.join().unwrap().is_err(),
+        "the crawl was acknowledged although the outbox never ran"
     );
     assert!(receiver.received("k").is_empty());
 

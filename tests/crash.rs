@@ -9,11 +9,14 @@
 //!   there;
 //! * every source graph is whole: all its provisions come from one snapshot, recorded by a
 //!   fetch, and are exactly what that snapshot's page extracts to;
-//! * every change event names a fetch that exists.
+//! * every change event names a fetch that exists;
+//! * every change event in the graph reaches the webhook subscriber (the outbox catches up on
+//!   start, queued deliveries are sent after it), each in one message under one `webhook-id`,
+//!   retried with the same body, signed.
 //!
 //! What is acknowledged is recorded in [`Acknowledged`] by the loads ([`crawl_load`],
-//! [`update_load`]); each invariant is a function of it. A new kind of work (alert deliveries)
-//! is one more load, one more field, one more check.
+//! [`update_load`]); each invariant is a function of it. Alert deliveries need no load of their
+//! own: every crawl's change events are queued and sent while the kills land.
 //!
 //! Each round kills the server a random while (up to 2.5 s) after the round's first
 //! acknowledged update. A debug build restarts in one to three seconds on a quiet machine; on
@@ -22,6 +25,7 @@
 
 mod common;
 mod fixture_web;
+mod webhook_receiver;
 
 use common::{ServeProcess, client, free_port};
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,6 +101,8 @@ struct Acknowledged {
 struct Site {
     base: String,
     site: fixture_web::Site,
+    /// The alert subscriber's endpoint, outliving every server process.
+    receiver: webhook_receiver::Receiver,
     /// Raw SHA-256 of each page the site can serve → its provision identifiers.
     pages: Mutex<BTreeMap<String, BTreeSet<String>>>,
     served: Mutex<usize>,
@@ -111,6 +117,7 @@ impl Site {
             .build()
             .unwrap();
         let (base, site) = runtime.block_on(fixture_web::start());
+        let receiver = runtime.block_on(webhook_receiver::Receiver::start());
         let mut pages = BTreeMap::new();
         for fixed in ["garis-panduan.html", "surat-edaran.html"] {
             let bytes = fixture_web::fixture(fixed);
@@ -119,6 +126,7 @@ impl Site {
         let this = Self {
             base,
             site,
+            receiver,
             pages: Mutex::new(pages),
             served: Mutex::new(0),
             _runtime: runtime,
@@ -338,9 +346,58 @@ fn index_matches_the_graph(server: &ServeProcess) {
     );
 }
 
+/// Every change event in the graph was (or, within a minute, is) delivered to the subscriber: in
+/// exactly one message, whose retries and duplicates carry its `webhook-id` and the same body.
+fn change_events_are_delivered(server: &ServeProcess, site: &Site) {
+    let events: BTreeSet<String> = server
+        .query("SELECT ?e WHERE { GRAPH <https://w3id.org/crosswalk/graph/changes> { ?e a cw:ChangeEvent } }")
+        .into_iter()
+        .map(|r| r["e"].clone())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let received = site.receiver.received("crash");
+        let mut bodies: BTreeMap<&str, &serde_json::Value> = BTreeMap::new();
+        let mut announced: BTreeMap<String, &str> = BTreeMap::new();
+        for message in &received {
+            assert!(message.valid, "a badly signed delivery: {message:?}");
+            let body = bodies.entry(&message.id).or_insert(&message.body);
+            assert_eq!(
+                *body, &message.body,
+                "one webhook-id, two bodies: {}",
+                message.id
+            );
+            if message.body["type"] != "change.detected" {
+                continue;
+            }
+            for change in message.body["data"]["changes"].as_array().unwrap() {
+                let event = change["event"].as_str().unwrap().to_owned();
+                let first = announced.entry(event.clone()).or_insert(&message.id);
+                assert_eq!(
+                    *first, message.id,
+                    "{event} announced under two webhook-ids"
+                );
+            }
+        }
+        let missing: Vec<&String> = events
+            .iter()
+            .filter(|e| !announced.contains_key(*e))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "change events never delivered: {missing:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Everything a restart must find, given what was acknowledged before the kill.
 fn invariants_hold(server: &ServeProcess, acked: &Acknowledged, site: &Site) {
     consumers_agree(server);
+    change_events_are_delivered(server, site);
     acknowledged_fetches_are_recorded(server, acked);
     acknowledged_updates_are_there(server, acked);
     source_graphs_are_whole(server, site);
@@ -358,13 +415,26 @@ fn killed_at_random_while_crawling_ingesting_and_indexing_loses_nothing_acknowle
         "crosswalk",
         port,
         &format!(
-            "[http]\nshutdown_grace_secs = 1\n[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\ntotal_timeout_secs = 10\n[retention]\nenabled = false\n"
+            "[http]\nshutdown_grace_secs = 1\n[admin]\ntoken = \"{TOKEN}\"\n[crawl]\nallow_private = [\"127.0.0.1\"]\nmin_host_interval_ms = 0\nschedule = false\ntotal_timeout_secs = 10\n[retention]\nenabled = false\n[alerts]\nallow_private = [\"127.0.0.1\"]\nretry_schedule_secs = [1, 1, 1, 1, 1, 1]\ntimeout_secs = 10\n"
         ),
     );
     let data = dir.path().join("data");
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let started = Instant::now();
     let first = ServeProcess::start(&config, &data, port);
+    // Every change of every source, editorial ones included, before the first crawl.
+    let subscription = serde_json::json!({"channel": "webhook", "url": site.receiver.url("crash"), "material": false});
+    let created = first
+        .post(
+            "/api/subscriptions",
+            "application/json",
+            subscription.to_string(),
+        )
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created: serde_json::Value = created.json().unwrap();
+    site.receiver
+        .secret("crash", created["secret"].as_str().unwrap());
     for (id, path) in [
         ("changing", "/page"),
         ("fixed", "/garis-panduan"),
@@ -427,9 +497,14 @@ fn killed_at_random_while_crawling_ingesting_and_indexing_loses_nothing_acknowle
         "{:?}",
         acked.fetches
     );
+    assert!(
+        !site.receiver.received("crash").is_empty(),
+        "no change was ever delivered"
+    );
     eprintln!(
-        "{rounds} kills in {:.0?}, restarts {:.0?} in all",
+        "{rounds} kills in {:.0?}, restarts {:.0?} in all; {} webhook requests received",
         started.elapsed(),
-        restarts
+        restarts,
+        site.receiver.received("crash").len()
     );
 }

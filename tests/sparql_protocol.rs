@@ -515,4 +515,13 @@ fn saved_query_results_are_kept_until_the_next_write() {
     let after = instruments("SG");
     assert!(after.contains("urn:test:new-instrument"), "{after}");
     assert_eq!(hits(), 1, "a write made the kept answer stale");
+
+    // A burst of one answer nobody has asked for since the write: one evaluation, the rest
+    // wait for it and are served what it kept.
+    let burst: Vec<String> = std::thread::scope(|scope| {
+        let asking: Vec<_> = (0..8).map(|_| scope.spawn(|| instruments("MY"))).collect();
+        asking.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    assert!(burst.iter().all(|answer| *answer == burst[0]));
+    assert_eq!(hits(), 1 + 7, "eight asked, one evaluated");
 }

@@ -104,6 +104,9 @@ impl ChangeFeed {
         for _ in 0..MAX_ROUNDS {
             let mut failure = None;
             for consumer in &consumers {
+                if consumer.revision() != graph.revision() {
+                    pause_if_asked(consumer.name());
+                }
                 if let Err(source) = consumer.catch_up(graph) {
                     tracing::error!(consumer = consumer.name(), error = %source, "change feed");
                     failure.get_or_insert(FeedError {
@@ -153,6 +156,24 @@ impl ChangeFeed {
                 let _ = feed.settle().await;
             }
         }))
+    }
+}
+
+/// The crash tests' hook: with `CROSSWALK_PAUSE_BEFORE=<consumer>` in its environment, the
+/// process stops for good before that consumer catches up with a write, so a test can SIGKILL
+/// it exactly between the graph's commit and that consumer's (the window in which a crash must
+/// lose no alert). Reads keep being answered. Never set in production.
+fn pause_if_asked(consumer: &str) {
+    static PAUSE_BEFORE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let asked = PAUSE_BEFORE.get_or_init(|| std::env::var("CROSSWALK_PAUSE_BEFORE").ok());
+    if asked.as_deref() == Some(consumer) {
+        tracing::warn!(
+            consumer,
+            "CROSSWALK_PAUSE_BEFORE: the change feed stops here"
+        );
+        loop {
+            std::thread::park();
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::client::Client;
 use super::error::ApiError;
-use super::results::ResultKey;
+use super::results::{Lookup, ResultKey};
 use super::{AppState, stream};
 use crate::sparql::DatasetRequest;
 use crate::sparql::format;
@@ -60,13 +60,23 @@ pub async fn run_query(
         bindings.iter().map(|(v, t)| (v.as_str(), t.to_string())),
         format.media_type(),
     );
-    if let Some(body) = state.saved_results.get(&key, state.graph().revision()) {
-        return Ok(stream::whole(&state, format, body));
-    }
+    let limit = state.engine.limits().timeout;
+    let turn = match state
+        .saved_results
+        .lookup(&key, state.graph().revision(), limit)
+        .await
+    {
+        Lookup::Kept(body) => return Ok(stream::whole(&state, format, body)),
+        Lookup::Evaluate(turn) => turn,
+    };
     for (variable, term) in bindings {
         prepared = prepared.bind(variable, term);
     }
-    Ok(stream::saved_response(&state, client, prepared, format, key).await)
+    let response = stream::saved_response(&state, client, prepared, format, key).await;
+    // A whole result is kept before its response is made: the misses waiting on this turn
+    // find it.
+    drop(turn);
+    Ok(response)
 }
 
 /// Liveness, the graph revision and the revision each derived store reflects (equal when

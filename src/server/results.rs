@@ -7,11 +7,17 @@
 //! under the revision it was read at, and served without evaluation until the revision moves
 //! on. The first result kept at a newer revision drops everything older. Bounded by entries and
 //! bytes: a full cache keeps nothing more until the next write empties it.
+//!
+//! Concurrent misses of one answer evaluate it once ([`SavedResults::lookup`]): the first request
+//! takes the answer's turn and evaluates, the others wait for it (at most the query time limit)
+//! and are served what it kept. Where it kept nothing (a streamed or truncated result), they
+//! evaluate as before, each in its own slot.
 
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Most results kept at once, and their total size.
 const MAX_ENTRIES: usize = 512;
@@ -49,6 +55,23 @@ impl ResultKey {
 pub struct SavedResults {
     held: Mutex<Held>,
     hits: AtomicU64,
+    turns: Mutex<Turns>,
+}
+
+/// One lock per answer being evaluated at `revision`, so misses of it wait for one evaluation.
+#[derive(Default)]
+struct Turns {
+    revision: u64,
+    locks: HashMap<ResultKey, Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// What [`SavedResults::lookup`] found.
+pub enum Lookup {
+    /// The kept answer.
+    Kept(Bytes),
+    /// Evaluate it; while the turn is held, other misses of the same answer wait. Drop it once
+    /// the result is kept (or will not be).
+    Evaluate(Option<tokio::sync::OwnedMutexGuard<()>>),
 }
 
 #[derive(Default)]
@@ -69,6 +92,47 @@ impl SavedResults {
             self.hits.fetch_add(1, Ordering::Relaxed);
         }
         hit
+    }
+
+    /// The kept answer to `key` at `revision`, or the turn to evaluate it: a miss while another
+    /// request evaluates the same answer waits for it (up to `wait`) and then looks again.
+    pub async fn lookup(&self, key: &ResultKey, revision: u64, wait: Duration) -> Lookup {
+        if let Some(body) = self.get(key, revision) {
+            return Lookup::Kept(body);
+        }
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+            if turns.revision != revision {
+                *turns = Turns {
+                    revision,
+                    ..Turns::default()
+                };
+            }
+            match turns.locks.get(key) {
+                Some(lock) => lock.clone(),
+                // Distinct answers are bounded like the kept ones; past that, no waiting.
+                None if turns.locks.len() >= MAX_ENTRIES => return Lookup::Evaluate(None),
+                None => turns.locks.entry(key.clone()).or_default().clone(),
+            }
+        };
+        if let Ok(turn) = lock.clone().try_lock_owned() {
+            // Nobody is evaluating it; one that just finished may have kept it.
+            return match self.get(key, revision) {
+                Some(body) => Lookup::Kept(body),
+                None => Lookup::Evaluate(Some(turn)),
+            };
+        }
+        match tokio::time::timeout(wait, lock.lock_owned()).await {
+            Ok(turn) => match self.get(key, revision) {
+                Some(body) => Lookup::Kept(body),
+                // It kept nothing (streamed, truncated, failed): evaluate alongside the rest.
+                None => {
+                    drop(turn);
+                    Lookup::Evaluate(None)
+                }
+            },
+            Err(_) => Lookup::Evaluate(None),
+        }
     }
 
     /// Keeps `body`, read at `revision`. A result read at an older revision than the kept ones
@@ -143,6 +207,62 @@ mod tests {
         assert!(cache.get(&key("q", &[("a", "1")]), 1).is_none());
         let csv = ResultKey::new("q", [("a", "1".to_owned()), ("b", "2".into())], "text/csv");
         assert!(cache.get(&csv, 1).is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_of_one_answer_wait_for_one_evaluation() {
+        let cache = Arc::new(SavedResults::default());
+        let wait = Duration::from_secs(30);
+        let Lookup::Evaluate(Some(turn)) = cache.lookup(&key("summary", &[]), 3, wait).await else {
+            panic!("the first miss evaluates, holding the turn");
+        };
+        let waiting: Vec<_> = (0..4)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.lookup(&key("summary", &[]), 3, wait).await })
+            })
+            .collect();
+        // Another answer does not wait for this one.
+        assert!(matches!(
+            cache.lookup(&key("other", &[]), 3, wait).await,
+            Lookup::Evaluate(Some(_))
+        ));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(waiting.iter().all(|w| !w.is_finished()), "they wait");
+        cache.keep(key("summary", &[]), 3, Bytes::from_static(b"once"));
+        drop(turn);
+        for w in waiting {
+            match w.await.unwrap() {
+                Lookup::Kept(body) => assert_eq!(body, "once"),
+                Lookup::Evaluate(_) => panic!("a waiting miss evaluated again"),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn misses_evaluate_themselves_when_nothing_was_kept() {
+        let cache = Arc::new(SavedResults::default());
+        let wait = Duration::from_secs(30);
+        let Lookup::Evaluate(Some(turn)) = cache.lookup(&key("big", &[]), 1, wait).await else {
+            panic!("the first miss evaluates");
+        };
+        let waiting = {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.lookup(&key("big", &[]), 1, wait).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(turn); // streamed: nothing kept
+        assert!(matches!(waiting.await.unwrap(), Lookup::Evaluate(None)));
+        // And a miss waits no longer than it is told.
+        let Lookup::Evaluate(Some(_turn)) = cache.lookup(&key("big", &[]), 1, wait).await else {
+            panic!("the turn is free again");
+        };
+        let started = std::time::Instant::now();
+        let late = cache
+            .lookup(&key("big", &[]), 1, Duration::from_millis(20))
+            .await;
+        assert!(matches!(late, Lookup::Evaluate(None)));
+        assert!(started.elapsed() < wait);
     }
 
     #[test]

@@ -269,6 +269,11 @@ impl Drop for Smtp {
 
 /// `crosswalk serve` as a process over `data`, with the test catalogue and the receiver allowed.
 pub fn serve(dir: &Path, seeds: &Path, port: u16) -> ServeProcess {
+    serve_with_env(dir, seeds, port, &[])
+}
+
+/// [`serve`] with extra environment variables.
+pub fn serve_with_env(dir: &Path, seeds: &Path, port: u16, env: &[(&str, &str)]) -> ServeProcess {
     let config = dir.join("serve.toml");
     std::fs::write(
         &config,
@@ -281,5 +286,5 @@ pub fn serve(dir: &Path, seeds: &Path, port: u16) -> ServeProcess {
         ),
     )
     .unwrap();
-    ServeProcess::start(&config, &dir.join("data"), port)
+    ServeProcess::start_with_env(&config, &dir.join("data"), port, env)
 }

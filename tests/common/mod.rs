@@ -211,6 +211,11 @@ impl ServeProcess {
     /// Starts the server with `config` (which must bind `127.0.0.1:{port}`) over `data` and
     /// waits until `/healthz` answers; panics if the process exits first.
     pub fn start(config: &Path, data: &Path, port: u16) -> Self {
+        Self::start_with_env(config, data, port, &[])
+    }
+
+    /// [`ServeProcess::start`] with extra environment variables (`CROSSWALK_PAUSE_BEFORE`).
+    pub fn start_with_env(config: &Path, data: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         use std::time::{Duration, Instant};
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_crosswalk"))
             .args(["serve", "--data"])
@@ -218,6 +223,7 @@ impl ServeProcess {
             .arg("--config")
             .arg(config)
             .env("CROSSWALK_LOG", "warn")
+            .envs(env.iter().copied())
             .spawn()
             .unwrap();
         let mut server = Self {

@@ -61,6 +61,11 @@ fn source_health_reaches_only_operators_once_per_problem() {
         "ops-reg",
         json!({"types": ["source.health"], "source": ["alert-reg"]}),
     );
+    // The sources are all EU's: an operator of Singapore's hears of none of them.
+    let ops_sg = env.subscribe(
+        "ops-sg",
+        json!({"types": ["source.health"], "jurisdiction": ["SG"]}),
+    );
     // Every change alert, editorial ones too: it hears of the baseline, never of health.
     let changes = env.subscribe("changes", json!({"material": false}));
     assert_eq!(env.crawl(), "fetched");
@@ -145,6 +150,7 @@ fn source_health_reaches_only_operators_once_per_problem() {
     );
     env.settled();
     assert_eq!(env.deliveries(&ops_reg).len(), 2, "only alert-reg's two");
+    assert!(env.deliveries(&ops_sg).is_empty());
     assert!(
         env.receiver
             .received("ops-reg")

@@ -2,7 +2,8 @@
 //! subscriptions whose `types` name `source.health` receive them. A source is reported when its
 //! failed fetches since the last good one reach `alerts.health_failures`, when one of them met a
 //! bot challenge or WAF page, or when its content selector matched nothing. Each problem is
-//! reported once (`alert_health`) until the source fetches well again.
+//! reported once (`alert_health`) until the source fetches well again. A subscription's
+//! source, jurisdiction and instrument filters apply (to the source's own terms).
 
 use super::outbox::{self, Message};
 use super::subscription::Subscription;
@@ -11,7 +12,7 @@ use crate::graph::Graph;
 use oxigraph::model::Term;
 use rusqlite::params;
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 const HEALTH: &str = include_str!("../../queries/alerts/health.rq");
 
@@ -85,6 +86,13 @@ pub fn check(
         return Ok(0);
     }
     let problems = problems(graph, alerts.config.alerts.health_failures)?;
+    // Each source's jurisdiction and instrument, for subscriptions that filter on them.
+    let mut terms: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    if !problems.is_empty() {
+        for s in crate::source::list(graph)? {
+            terms.insert(s.iri, (s.jurisdiction, s.instrument));
+        }
+    }
     let now = now_ms();
     Ok(alerts.db.with(|conn| {
         let tx = conn.transaction()?;
@@ -117,9 +125,16 @@ pub fn check(
                 "INSERT INTO alert_health (source, problem, reported_at) VALUES (?1, ?2, ?3)",
                 params![p.source, p.problem, now],
             )?;
+            let (jurisdiction, instrument) = terms.get(&p.source).cloned().unwrap_or_default();
             for sub in &wanting {
                 let f = &sub.spec.filter;
-                if !f.source.is_empty() && !f.source.contains(&p.source) {
+                let admits = |wanted: &[String], have: Option<&String>| {
+                    wanted.is_empty() || have.is_some_and(|h| wanted.contains(h))
+                };
+                if !admits(&f.source, Some(&p.source))
+                    || !admits(&f.jurisdiction, jurisdiction.as_ref())
+                    || !admits(&f.instrument, instrument.as_ref())
+                {
                     continue;
                 }
                 messages.push(Message {

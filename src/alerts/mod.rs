@@ -51,6 +51,8 @@ pub enum AlertError {
     Graph(#[from] GraphError),
     #[error(transparent)]
     Changes(#[from] crate::changes::ChangesError),
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
     /// A request that cannot be accepted as given (400).
     #[error("{0}")]
     Invalid(String),

@@ -228,7 +228,12 @@ impl SubscriptionRequest {
             kind: self.kind.or_else(|| Some(f.kind.clone())),
             material: self.material.or(Some(f.material)),
             query: self.query.or_else(|| stored.query.clone()),
-            types: self.types.or_else(|| Some(stored.types.clone())),
+            // Types left at their defaults follow the new fields (a query or reminders added
+            // by the patch bring their types); types named once stay as named.
+            types: self.types.or_else(|| {
+                let defaulted = default_types(stored.query.is_some(), stored.remind_days.is_some());
+                (stored.types != defaulted).then(|| stored.types.clone())
+            }),
             remind_days: self.remind_days.or(stored.remind_days),
             description: self.description.or_else(|| stored.description.clone()),
             enabled: self.enabled,
@@ -360,18 +365,7 @@ impl SubscriptionRequest {
         }
         let types = match self.types {
             Some(types) if !types.is_empty() => types,
-            _ => {
-                let mut types = vec![if self.query.is_some() {
-                    "query.results_changed".to_owned()
-                } else {
-                    "change.detected".to_owned()
-                }];
-                if self.remind_days.is_some() {
-                    types.push("deadline.upcoming".into());
-                    types.push("deadline.moved".into());
-                }
-                types
-            }
+            _ => default_types(self.query.is_some(), self.remind_days.is_some()),
         };
         if types.iter().any(|t| t == "query.results_changed") && self.query.is_none() {
             return Err(invalid("query.results_changed needs \"query\""));
@@ -388,6 +382,21 @@ impl SubscriptionRequest {
             description: self.description,
         })
     }
+}
+
+/// The types of a subscription that names none: `change.detected` (with a standing query:
+/// `query.results_changed`), and with reminders the deadline types.
+fn default_types(query: bool, reminders: bool) -> Vec<String> {
+    let mut types = vec![if query {
+        "query.results_changed".to_owned()
+    } else {
+        "change.detected".to_owned()
+    }];
+    if reminders {
+        types.push("deadline.upcoming".into());
+        types.push("deadline.moved".into());
+    }
+    types
 }
 
 /// A new signing secret: `whsec_` and 32 random bytes in base64 (Standard Webhooks).
@@ -642,4 +651,45 @@ pub fn finish(
         alerts.wake.notify_one();
     }
     Ok((sub, created))
+}
+
+/// The blocking rest of a `PATCH` once the request (applied over the stored spec with
+/// [`SubscriptionRequest::over`]) passed its shape and URL checks: resolves and stores it, then
+/// does what [`finish`] does for a new subscription. A standing query that changed starts
+/// afresh (the rows the old one had are no news: its first evaluation records the new rows),
+/// and the followed dates are checked at once, so reminders a patch asks for are not held
+/// back until the next graph change.
+pub fn finish_update(
+    alerts: &Alerts,
+    graph: &crate::graph::Graph,
+    codes: &Codes,
+    id: &str,
+    request: SubscriptionRequest,
+    enabled: Option<bool>,
+) -> Result<Subscription, AlertError> {
+    let previous = get(alerts, id)?;
+    let smtp = alerts.config.alerts.smtp.is_some();
+    let spec = request.resolve(codes, &alerts.saved, smtp)?;
+    let sub = update(alerts, id, &spec, enabled)?;
+    if previous.spec.query != sub.spec.query {
+        alerts.db.with(|conn| {
+            let tx = conn.transaction()?;
+            for table in ["alert_query_row", "alert_query_state"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE subscription = ?1"),
+                    [id],
+                )?;
+            }
+            tx.commit()
+        })?;
+    }
+    // A paused subscription is evaluated when it is enabled again, as the outbox does.
+    if sub.enabled {
+        let subs = std::slice::from_ref(&sub);
+        super::standing::evaluate(alerts, graph, subs)?;
+        if super::deadline::check(alerts, graph, subs, chrono::Utc::now())? > 0 {
+            alerts.wake.notify_one();
+        }
+    }
+    Ok(sub)
 }

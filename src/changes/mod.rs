@@ -6,11 +6,13 @@
 //! (newest first, filtered, with an opaque cursor), [`get`] (one event with its structured, word
 //! and unified diffs), [`source_history`] (every fetch and version of a source). Filters are a
 //! [`Filter`]. Every event has a stable id (`cw:eventId`) and a sequence number
-//! (`cw:sequence`, assigned in the graph write that recorded it, never reused).
+//! (`cw:sequence`, assigned in the graph write that recorded it, never reused); both reads go
+//! by those numbers (`order`), so their cost follows what they return, not the history.
 
 pub mod atom;
 mod filter;
 mod history;
+mod order;
 mod read;
 
 pub use filter::{Filter, KINDS, MAX_VALUES, PARAMETERS};
@@ -21,6 +23,7 @@ use crate::graph::codes::UnknownCode;
 use crate::graph::{Graph, GraphError};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use oxigraph::model::NamedNode;
 use serde::Serialize;
 
 /// Most changes one page or one `after` call returns.
@@ -191,15 +194,16 @@ fn rfc3339<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Er
 pub fn after(graph: &Graph, sequence: u64, limit: usize) -> Result<Vec<Change>, ChangesError> {
     let limit = limit.min(MAX_LIMIT);
     let mut out = Vec::new();
-    for (_, iri) in read::sequences(graph)?
-        .into_iter()
-        .filter(|(n, _)| *n > sequence)
-    {
-        if out.len() == limit {
-            break;
-        }
+    if limit == 0 {
+        return Ok(out);
+    }
+    for found in order::BySequence::after(graph, sequence)? {
+        let (_, iri) = found?;
         if let Some(raw) = read::event(graph, &iri)? {
             out.push(read::enrich(graph, raw)?);
+        }
+        if out.len() == limit {
+            break;
         }
     }
     Ok(out)
@@ -222,21 +226,21 @@ pub fn list(
     let before = cursor.map(decode_cursor).transpose()?.unwrap_or(u64::MAX);
     let mut changes = Vec::new();
     let mut next_cursor = None;
-    let all = read::sequences(graph)?;
-    let candidates = read::candidates(graph, filter)?;
-    let wanted =
-        |iri: &oxigraph::model::NamedNode| candidates.as_ref().is_none_or(|c| c.contains(iri));
-    for (scanned, (n, iri)) in all
-        .iter()
-        .rev()
-        .filter(|(n, iri)| *n < before && wanted(iri))
-        .enumerate()
-    {
+    let candidates = read::candidates(graph, filter, order::few_enough(graph, limit)?)?;
+    // Newest first: the candidates of a selective filter by their own numbers, else down the
+    // numbers from the cursor.
+    let newest: Box<dyn Iterator<Item = Result<(u64, NamedNode), ChangesError>> + '_> =
+        match &candidates {
+            Some(c) => Box::new(order::newest_of(graph, c, before)?.into_iter().map(Ok)),
+            None => Box::new(order::BySequence::before(graph, before)?),
+        };
+    for (scanned, found) in newest.enumerate() {
+        let (n, iri) = found?;
         if changes.len() == limit || scanned == MAX_SCAN {
             next_cursor = Some(encode_cursor(n + 1));
             break;
         }
-        let Some(raw) = read::event(graph, iri)? else {
+        let Some(raw) = read::event(graph, &iri)? else {
             continue;
         };
         if filter.matches(&raw) {

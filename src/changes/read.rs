@@ -7,28 +7,6 @@ use crate::graph::names::{self, CHANGES_GRAPH, ID};
 use oxigraph::model::vocab::rdfs;
 use oxigraph::model::{Literal, NamedNode, NamedOrBlankNodeRef, Quad, Term};
 
-/// Every numbered event, by sequence number ascending.
-pub(super) fn sequences(graph: &Graph) -> Result<Vec<(u64, NamedNode)>, ChangesError> {
-    let sequence = names::cw("sequence");
-    let mut out = Vec::new();
-    for quad in graph.quads_for_pattern(
-        None,
-        Some(sequence.as_ref()),
-        None,
-        Some(CHANGES_GRAPH.into()),
-    ) {
-        let quad = quad.map_err(crate::graph::GraphError::from)?;
-        if let (oxigraph::model::NamedOrBlankNode::NamedNode(s), Term::Literal(n)) =
-            (quad.subject, quad.object)
-            && let Ok(n) = n.value().parse::<u64>()
-        {
-            out.push((n, s));
-        }
-    }
-    out.sort_by_key(|(n, _)| *n);
-    Ok(out)
-}
-
 fn quads(graph: &Graph, iri: &NamedNode) -> Result<Vec<Quad>, ChangesError> {
     graph
         .quads_for_pattern(
@@ -267,14 +245,18 @@ pub(super) fn structured(graph: &Graph, iri_: &NamedNode) -> Result<StructuredDi
 }
 
 /// The events that can pass `filter`'s term conditions, from the predicate indexes (one lookup
-/// per value), so a selective filter does not read every event; `None` when it has none.
+/// per value), so a selective filter does not read every event. A condition more than `cap`
+/// events meet is left out: too common to narrow the read, it would cost more to collect than
+/// it saves ([`Filter::matches`](super::Filter::matches) still applies it). `None` when no
+/// condition is left.
 pub(super) fn candidates(
     graph: &Graph,
     filter: &super::Filter,
+    cap: usize,
 ) -> Result<Option<std::collections::HashSet<NamedNode>>, ChangesError> {
     use std::collections::HashSet;
     let subjects =
-        |predicate: &str, objects: Vec<Term>| -> Result<HashSet<NamedNode>, ChangesError> {
+        |predicate: &str, objects: Vec<Term>| -> Result<Option<HashSet<NamedNode>>, ChangesError> {
             let p = names::cw(predicate);
             let mut out = HashSet::new();
             for o in &objects {
@@ -288,9 +270,12 @@ pub(super) fn candidates(
                     if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = quad.subject {
                         out.insert(s);
                     }
+                    if out.len() > cap {
+                        return Ok(None);
+                    }
                 }
             }
-            Ok(out)
+            Ok(Some(out))
         };
     let iris = |values: &[String]| -> Vec<Term> {
         values
@@ -298,7 +283,7 @@ pub(super) fn candidates(
             .filter_map(|v| NamedNode::new(v).ok().map(Term::NamedNode))
             .collect()
     };
-    let mut sets: Vec<HashSet<NamedNode>> = Vec::new();
+    let mut sets: Vec<Option<HashSet<NamedNode>>> = Vec::new();
     for (predicate, values) in [
         ("jurisdiction", &filter.jurisdiction),
         ("instrument", &filter.instrument),
@@ -316,9 +301,15 @@ pub(super) fn candidates(
             .iter()
             .map(|k| Term::Literal(Literal::new_simple_literal(k)))
             .collect();
-        let mut set = subjects("changeKind", kinds.clone())?;
-        set.extend(subjects("changeAspect", kinds)?);
-        sets.push(set);
+        let primary = subjects("changeKind", kinds.clone())?;
+        let aspects = subjects("changeAspect", kinds)?;
+        sets.push(match (primary, aspects) {
+            (Some(mut set), Some(more)) => {
+                set.extend(more);
+                Some(set).filter(|s| s.len() <= cap)
+            }
+            _ => None,
+        });
     }
     if let Some(material) = filter.material {
         sets.push(subjects(
@@ -326,7 +317,7 @@ pub(super) fn candidates(
             vec![Term::Literal(Literal::from(material))],
         )?);
     }
-    let mut sets = sets.into_iter();
+    let mut sets = sets.into_iter().flatten();
     let Some(mut all) = sets.next() else {
         return Ok(None);
     };

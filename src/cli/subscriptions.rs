@@ -215,21 +215,31 @@ pub fn subscriptions(config: &Config, command: SubscriptionsCommand) -> Result<E
                 .iter()
                 .find(|d| d.id == delivery)
                 .and_then(|d| d.log.last().cloned());
-            match attempt {
-                Some(a) if a.error.is_none() => {
-                    println!("delivered: status {:?}, {:?} ms", a.status, a.latency_ms);
-                }
-                Some(a) => {
-                    println!(
-                        "failed: status {:?}, {}",
-                        a.status,
-                        a.error.unwrap_or_default()
-                    );
+            let Some(a) = attempt else {
+                return Err("no attempt recorded".into());
+            };
+            // SMTP's acceptance is logged as status 250, an HTTP answer as its status.
+            let status = match (a.status, sub_is_email(&alerts, &id)) {
+                (Some(code), true) => format!("SMTP {code}"),
+                (Some(code), false) => format!("HTTP {code}"),
+                (None, _) => "no answer".to_owned(),
+            };
+            let latency = a
+                .latency_ms
+                .map(|ms| format!(" in {ms} ms"))
+                .unwrap_or_default();
+            match a.error {
+                None => println!("delivered: {status}{latency}"),
+                Some(error) => {
+                    println!("failed: {status}{latency}: {error}");
                     return Ok(ExitCode::FAILURE);
                 }
-                None => return Err("no attempt recorded".into()),
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sub_is_email(alerts: &Alerts, id: &str) -> bool {
+    subscription::get(alerts, id).is_ok_and(|s| s.spec.channel == subscription::Channel::Email)
 }

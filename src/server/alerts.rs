@@ -78,7 +78,7 @@ pub async fn get(
 }
 
 /// `PATCH /api/subscriptions/{id}`: the fields given replace the stored ones, validated as a
-/// whole again.
+/// whole again; nothing is stored unless all of it is valid.
 pub async fn patch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -101,10 +101,9 @@ pub async fn patch(
         webhook::check_url(url, &alerts.allow_list()?).await?;
     }
     let codes = state.codes().await?;
+    let graph = state.graph().clone();
     let sub = blocking(move || {
-        let smtp = alerts.config.alerts.smtp.is_some();
-        let spec = request.resolve(&codes, &alerts.saved, smtp)?;
-        subscription::update(&alerts, &id, &spec, enabled)
+        subscription::finish_update(&alerts, &graph, &codes, &id, request, enabled)
     })
     .await?;
     Ok(Json(sub).into_response())

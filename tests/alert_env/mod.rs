@@ -170,12 +170,31 @@ impl Env {
     }
 
     pub fn crawl(&self) -> String {
-        let (status, body) = self.admin("POST", "/api/crawl", Some(json!({"source": "alert-reg"})));
+        self.crawl_source("alert-reg")
+    }
+
+    /// Crawls source `id` now; returns its outcome.
+    pub fn crawl_source(&self, id: &str) -> String {
+        let (status, body) = self.admin("POST", "/api/crawl", Some(json!({"source": id})));
         assert_eq!(status, 200, "{body}");
         body["reports"][0]["outcome"]
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Waits until the outbox reflects the graph's current revision (`/healthz`), so what it
+    /// queues for the last write is in the delivery log: a point to assert that nothing was.
+    pub fn settled(&self) {
+        wait_for("the outbox to reach the graph's revision", || {
+            let health: Value = client()
+                .get(self.server.url("/healthz"))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            health["consumers"]["alerts"].as_u64() == health["graph_revision"].as_u64()
+        });
     }
 
     pub fn deliveries(&self, id: &str) -> Vec<Value> {
@@ -260,6 +279,59 @@ impl Smtp {
     }
 }
 
+/// One message from the mailbox, decoded by Python's `email` package (independent of lettre).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Mail {
+    /// Header name → value (unfolded, decoded).
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub content_type: String,
+    /// The leaf parts: content type and decoded text.
+    pub parts: Vec<(String, String)>,
+}
+
+impl Mail {
+    pub fn part(&self, content_type: &str) -> Option<&str> {
+        self.parts
+            .iter()
+            .find(|(t, _)| t == content_type)
+            .map(|(_, text)| text.as_str())
+    }
+}
+
+const PARSE_MAILDIR: &str = r#"
+import email, email.policy, json, mailbox, sys
+out = []
+for key, message in sorted(mailbox.Maildir(sys.argv[1], create=False).items()):
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    out.append({
+        "headers": {k: str(v) for k, v in parsed.items()},
+        "content_type": parsed.get_content_type(),
+        "parts": [[p.get_content_type(), p.get_content()] for p in parsed.walk()
+                  if not p.is_multipart()],
+    })
+print(json.dumps(out))
+"#;
+
+impl Smtp {
+    /// Every message received, decoded (MIME parts, transfer encodings, folded headers).
+    pub fn mails(&self) -> Vec<Mail> {
+        if self.messages().is_empty() {
+            return Vec::new();
+        }
+        let output = std::process::Command::new("python3")
+            .args(["-c", PARSE_MAILDIR])
+            .arg(self.maildir.path().join("mail"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
 impl Drop for Smtp {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -274,6 +346,13 @@ pub fn serve(dir: &Path, seeds: &Path, port: u16) -> ServeProcess {
 
 /// [`serve`] with extra environment variables.
 pub fn serve_with_env(dir: &Path, seeds: &Path, port: u16, env: &[(&str, &str)]) -> ServeProcess {
+    let config = serve_config(dir, seeds, port);
+    ServeProcess::start_with_env(&config, &dir.join("data"), port, env)
+}
+
+/// Writes `<dir>/serve.toml`: the test catalogue, the admin token, the receiver allowed, no
+/// schedule; for `crosswalk serve` on `port` and the other commands over `<dir>/data`.
+pub fn serve_config(dir: &Path, seeds: &Path, port: u16) -> PathBuf {
     let config = dir.join("serve.toml");
     std::fs::write(
         &config,
@@ -286,5 +365,5 @@ pub fn serve_with_env(dir: &Path, seeds: &Path, port: u16, env: &[(&str, &str)])
         ),
     )
     .unwrap();
-    ServeProcess::start_with_env(&config, &dir.join("data"), port, env)
+    config
 }

@@ -142,6 +142,11 @@ fn provision_page_shows_paraphrase_instrument_and_its_crosswalk() {
     assert!(body.contains("intersects with"));
     assert!(body.contains("Team analysis"));
     assert!(body.contains("Both concern marking AI-generated content"));
+    // ISO/IEC 42001 as its own group: the team's nearest overlap, saying so.
+    assert!(body.contains(">ISO/IEC 42001</a>"), "{body}");
+    assert!(body.contains("href=\"/id/provision/iso-iec-42001/A.8.2\""));
+    assert!(body.contains("href=\"/id/provision/iso-iec-42001/A.8.5\""));
+    assert!(body.contains("ISO/IEC 42001 has no content-provenance control"));
     // The requirement it states links back.
     assert!(body.contains("/id/requirement/sg-mgf-genai/dim-7-content-provenance"));
 }

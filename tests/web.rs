@@ -225,6 +225,8 @@ fn instrument_page_has_status_chain_tree_and_sources() {
 fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
     for (accept, format, media) in [
         ("text/turtle", RdfFormat::Turtle, "text/turtle"),
+        // The legacy Turtle type, answered as Turtle (fuzz seed `web_negotiation/legacy-turtle`).
+        ("application/x-turtle", RdfFormat::Turtle, "text/turtle"),
         (
             "application/ld+json",
             RdfFormat::JsonLd {

@@ -465,17 +465,27 @@ fn change_pages_show_what_the_change_api_serves() {
     let body = page(&format!("/changes/{CHANGE_ID}"));
     let fact = |key: &str| api[key].as_str().unwrap_or_else(|| panic!("{key}: {api}"));
     for key in ["kind", "summary", "word_summary", "iri"] {
-        assert!(body.contains(&html(fact(key))), "{key} {:?}: {body}", fact(key));
+        assert!(
+            body.contains(&html(fact(key))),
+            "{key} {:?}: {body}",
+            fact(key)
+        );
     }
     // The time the API gives, to the second.
     let at = fact("at");
-    assert!(body.contains(&format!("<time datetime=\"{}Z\">", &at[..19])), "{at}");
+    assert!(
+        body.contains(&format!("<time datetime=\"{}Z\">", &at[..19])),
+        "{at}"
+    );
     assert_eq!(api["material"], true);
     assert!(body.contains("badge review\">material<"), "{body}");
     for affected in api["affects"].as_array().unwrap() {
         let iri = affected["iri"].as_str().unwrap();
         let path = iri.strip_prefix(ID).unwrap();
-        assert!(body.contains(&format!("href=\"/id/{path}\"")), "{iri}: {body}");
+        assert!(
+            body.contains(&format!("href=\"/id/{path}\"")),
+            "{iri}: {body}"
+        );
     }
     let diff = &api["diff"];
     for word in diff["added_words"].as_array().unwrap() {

@@ -82,10 +82,8 @@ impl Timeline {
             };
             kept.push((key.to_owned(), value.to_owned()));
         }
-        let filter = changes::Filter::from_query(
-            kept.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            codes,
-        )?;
+        let filter =
+            changes::Filter::from_query(kept.iter().map(|(k, v)| (k.as_str(), v.as_str())), codes)?;
         Ok(Self {
             filter,
             pairs: kept,
@@ -136,9 +134,7 @@ pub struct Event {
 }
 
 fn rfc3339(change: &Change) -> String {
-    change
-        .at
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    change.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub struct Bar {
@@ -312,10 +308,9 @@ fn render_list(web: &Web, page: Page, pairs: &[(String, String)]) -> Result<Stri
     let start = (timeline.page - 1) * PAGE_SIZE;
     // What the form's controls show; the rest of the filter rides along hidden.
     let source = match timeline.filter.source.as_slice() {
-        [one] if timeline.single("source").is_some() => tracked
-            .iter()
-            .find(|s| &s.iri == one)
-            .map(|s| s.id.clone()),
+        [one] if timeline.single("source").is_some() => {
+            tracked.iter().find(|s| &s.iri == one).map(|s| s.id.clone())
+        }
         _ => None,
     };
     let kind = timeline.single("kind").map(str::to_owned);

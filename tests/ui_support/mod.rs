@@ -15,8 +15,7 @@ pub const CHANGE_IRI: &str =
     "https://w3id.org/crosswalk/id/change/eu-ai-act-cellar/20261130T040000.000000Z-f1c7-1";
 pub const DIM_7: &str = "https://w3id.org/crosswalk/id/provision/sg-mgf-genai/dim-7";
 
-const OLD_TEXT: &str =
-    "Providers shall ensure that the outputs of the AI system are marked in a machine-readable format.";
+const OLD_TEXT: &str = "Providers shall ensure that the outputs of the AI system are marked in a machine-readable format.";
 const NEW_TEXT: &str = "Providers shall ensure that the outputs of the AI system, including audio, are marked in a machine-readable format and detectable.";
 
 /// The statements the crawler writes for a modified provision of a quotable source

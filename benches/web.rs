@@ -6,6 +6,7 @@
 //! ```sh
 //! cargo bench --profile dev --bench web          # the numbers in BENCHMARKS.md ("Web UI")
 //! WEB_BENCH_ROUNDS=200 cargo bench --profile dev --bench web
+//! WEB_BENCH_PAGES=search cargo bench --profile dev --bench web   # only pages whose name has it
 //! ```
 //!
 //! "Transferred" is the HTML plus the assets a first visit loads (stylesheet and script; the
@@ -96,7 +97,11 @@ fn main() {
     let app = runtime.block_on(async { router(AppState::new(config, downstream, saved)) });
     println!("| page | p50 | p99 | HTML bytes | with CSS + JS |");
     println!("|---|---|---|---|---|");
-    for (name, path) in PAGES {
+    let only = std::env::var("WEB_BENCH_PAGES").unwrap_or_default();
+    for (name, path) in PAGES
+        .into_iter()
+        .filter(|(name, _)| name.contains(only.as_str()))
+    {
         runtime.block_on(async {
             // The first request fills the per-revision caches (labels, mappings, codes).
             let (status, html) = get(&app, path).await;

@@ -225,6 +225,47 @@ fn content_provenance_obligations_span_eu_and_sg() {
 }
 
 #[test]
+fn content_provenance_reaches_iso_42001_only_as_the_teams_nearest_overlap() {
+    // ISO/IEC 42001 has no content-provenance control: MGF-GenAI Dimension 7 reaches it only
+    // through the team's draft pairs to A.8.2 and A.8.5, never as a published mapping.
+    let rows = saved(
+        "mapped-to",
+        &[(
+            "element",
+            "https://w3id.org/crosswalk/id/provision/sg-mgf-genai/dim-7",
+        )],
+    );
+    let mut direct: Vec<&str> = rows
+        .iter()
+        .filter(|r| {
+            value(r, "kind") == "direct" && value(r, "otherInstrument").ends_with("iso-iec-42001")
+        })
+        .map(|r| value(r, "otherRef"))
+        .collect();
+    direct.sort_unstable();
+    direct.dedup();
+    assert_eq!(direct, ["A.8.2", "A.8.5"], "{rows:?}");
+    let team = select(
+        "SELECT ?o ?c ?why ?by WHERE { ?m a cw:Mapping ;
+           cw:subject <https://w3id.org/crosswalk/id/provision/sg-mgf-genai/dim-7> ; cw:object ?o ;
+           cw:relationship cw:intersectsWith ; cw:confidence ?c ; rdfs:comment ?why ;
+           prov:wasDerivedFrom ?by ; cw:evidenceLevel cw:Unverified ; cw:reviewStatus cw:draft ;
+           cw:method cw:human
+           FILTER(STRSTARTS(STR(?o), \"https://w3id.org/crosswalk/id/provision/iso-iec-42001/\")) }",
+    );
+    assert_eq!(team.len(), 2, "{team:?}");
+    for row in &team {
+        assert!(value(row, "by").ends_with("org/crosswalk-team"), "{row}");
+        assert!(
+            value(row, "why").starts_with("ISO/IEC 42001 has no content-provenance control"),
+            "{row}"
+        );
+        // Weaker than the team's own Art. 50 ↔ A.8.2/A.8.5 judgement (0.50, 0.55).
+        assert!(value(row, "c").parse::<f64>().unwrap() < 0.5, "{row}");
+    }
+}
+
+#[test]
 fn govern_1_1_maps_to_its_iso_42001_clauses_and_controls() {
     let rows = saved(
         "mapped-to",

@@ -142,6 +142,11 @@ fn provision_page_shows_paraphrase_instrument_and_its_crosswalk() {
     assert!(body.contains("intersects with"));
     assert!(body.contains("Team analysis"));
     assert!(body.contains("Both concern marking AI-generated content"));
+    // ISO/IEC 42001 as its own group: the team's nearest overlap, saying so.
+    assert!(body.contains(">ISO/IEC 42001</a>"), "{body}");
+    assert!(body.contains("href=\"/id/provision/iso-iec-42001/A.8.2\""));
+    assert!(body.contains("href=\"/id/provision/iso-iec-42001/A.8.5\""));
+    assert!(body.contains("ISO/IEC 42001 has no content-provenance control"));
     // The requirement it states links back.
     assert!(body.contains("/id/requirement/sg-mgf-genai/dim-7-content-provenance"));
 }
@@ -220,6 +225,8 @@ fn instrument_page_has_status_chain_tree_and_sources() {
 fn iri_paths_negotiate_turtle_json_ld_and_n_triples() {
     for (accept, format, media) in [
         ("text/turtle", RdfFormat::Turtle, "text/turtle"),
+        // The legacy Turtle type, answered as Turtle (fuzz seed `web_negotiation/legacy-turtle`).
+        ("application/x-turtle", RdfFormat::Turtle, "text/turtle"),
         (
             "application/ld+json",
             RdfFormat::JsonLd {
@@ -439,6 +446,88 @@ fn change_page_shows_redlines_and_affected_obligations() {
     // The obligations Art. 50(2) states.
     assert!(body.contains("Affected obligations"));
     assert!(body.contains("/id/requirement/eu-ai-act/"), "{body}");
+}
+
+/// Text as askama escapes it in HTML.
+fn html(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn change_pages_show_what_the_change_api_serves() {
+    let json = |path: &str| server().get_json(path, &[], "application/json");
+    let api = json(&format!("/api/changes/{CHANGE_ID}"));
+    assert_eq!(api["iri"], ui_support::CHANGE_IRI, "{api}");
+    let body = page(&format!("/changes/{CHANGE_ID}"));
+    let fact = |key: &str| api[key].as_str().unwrap_or_else(|| panic!("{key}: {api}"));
+    for key in ["kind", "summary", "word_summary", "iri"] {
+        assert!(
+            body.contains(&html(fact(key))),
+            "{key} {:?}: {body}",
+            fact(key)
+        );
+    }
+    // The time the API gives, to the second.
+    let at = fact("at");
+    assert!(
+        body.contains(&format!("<time datetime=\"{}Z\">", &at[..19])),
+        "{at}"
+    );
+    assert_eq!(api["material"], true);
+    assert!(body.contains("badge review\">material<"), "{body}");
+    for affected in api["affects"].as_array().unwrap() {
+        let iri = affected["iri"].as_str().unwrap();
+        let path = iri.strip_prefix(ID).unwrap();
+        assert!(
+            body.contains(&format!("href=\"/id/{path}\"")),
+            "{iri}: {body}"
+        );
+    }
+    let diff = &api["diff"];
+    for word in diff["added_words"].as_array().unwrap() {
+        assert!(body.contains(&html(word.as_str().unwrap())), "{word}");
+    }
+    assert!(!diff["added_words"].as_array().unwrap().is_empty(), "{api}");
+    assert!(body.contains(&format!("href=\"/api/changes/{CHANGE_ID}\"")));
+    // The timeline lists exactly the events the list API returns for the same filter.
+    let mut listed = [false, false];
+    for filter in [
+        "theme=content-provenance",
+        "theme=transparency",
+        "jurisdiction=EU",
+        "jurisdiction=SG",
+        "kind=provision-modified",
+        "kind=date-moved",
+        "material=false",
+        "source=eu-ai-act-cellar",
+    ] {
+        let ids: Vec<String> = json(&format!("/api/changes?{filter}"))["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
+        let timeline = page(&format!("/changes?{filter}"));
+        let in_api = ids.iter().any(|id| id == CHANGE_ID);
+        let on_page = timeline.contains(&format!("href=\"/changes/{CHANGE_ID}\""));
+        assert_eq!(in_api, on_page, "{filter}");
+        assert!(
+            timeline.contains(&format!("<strong>{}</strong>", ids.len())),
+            "{filter}: {} in the API",
+            ids.len()
+        );
+        listed[usize::from(in_api)] = true;
+    }
+    assert_eq!(listed, [true, true], "the filters both keep and drop it");
+    // The API's errors are the page's: an unknown theme names itself.
+    let (status, _, bad) = get("/changes?theme=no-such-theme", &[]);
+    assert_eq!(status, 400);
+    assert!(bad.contains("no-such-theme"), "{bad}");
+    assert_eq!(get("/changes/no-such-change", &[]).0, 404);
 }
 
 #[test]

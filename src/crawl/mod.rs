@@ -27,7 +27,7 @@ use crate::source::{self, Format, Source, SourceError};
 use futures_util::StreamExt;
 use oxigraph::model::NamedNode;
 use record::FetchRecord;
-pub use record::{event_id, number_unnumbered};
+pub use record::{event_id, insert_numbered, number_unnumbered};
 use serde::Serialize;
 use state::{CrawlState, SourceState};
 use std::collections::HashSet;

@@ -286,7 +286,12 @@ fn synonyms(ctx: &Context<'_>, parser: &QueryParser, concept: &Concept) -> Optio
             } else {
                 format!("\"{}\"", label.join(" "))
             };
-            phrases.extend(parser.parse_query(&source).ok());
+            // Always the plan's one parser (`text_parser(ctx, true)`), so a label parses to one
+            // query for the vocabulary's life.
+            phrases.extend(
+                ctx.vocabulary
+                    .parsed(&source, || parser.parse_query(&source).ok()),
+            );
         }
     }
     (!phrases.is_empty()).then(|| Box::new(BooleanQuery::union(phrases)) as Box<dyn Query>)

@@ -256,9 +256,28 @@ pub fn execute(ctx: &Context<'_>, req: &SearchRequest) -> Result<SearchResponse,
             .texts
             .iter()
             .map(|field| {
+                // A field in which no term of the query occurs can highlight nothing; its
+                // generator would only tokenize every hit's text to find that out (the whole
+                // cost of the snippets on a page without words).
+                let mut terms = Vec::new();
+                query.query_terms(&mut |term, _| {
+                    if term.field() == *field {
+                        terms.push(term.clone());
+                    }
+                });
+                let mut live = false;
+                for term in &terms {
+                    if ctx.searcher.doc_freq(term)? > 0 {
+                        live = true;
+                        break;
+                    }
+                }
+                if !live {
+                    return Ok((*field, None));
+                }
                 let mut generator = SnippetGenerator::create(ctx.searcher, &*query, *field)?;
                 generator.set_max_num_chars(SNIPPET_CHARS);
-                Ok((*field, generator))
+                Ok((*field, Some(generator)))
             })
             .collect::<Result<Vec<_>, tantivy::TantivyError>>()?;
         for (score, address) in scored.into_iter().take(limit) {
@@ -409,7 +428,7 @@ fn hit(
     fields: &Fields,
     doc: &TantivyDocument,
     score: f32,
-    snippets: &[(tantivy::schema::Field, SnippetGenerator)],
+    snippets: &[(tantivy::schema::Field, Option<SnippetGenerator>)],
 ) -> Hit {
     let text = |field| {
         doc.get_first(field)
@@ -423,7 +442,8 @@ fn hit(
     };
     let snippet_html = snippets
         .iter()
-        .map(|(_, generator)| generator.snippet_from_doc(doc))
+        .filter_map(|(_, generator)| generator.as_ref())
+        .map(|generator| generator.snippet_from_doc(doc))
         .find(|s| !s.highlighted().is_empty())
         .map(|s| s.to_html())
         .unwrap_or_else(|| {

@@ -12,6 +12,8 @@
 use super::lexicon::Lexicon;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Mutex;
+use tantivy::query::Query;
 
 /// One name of a facet value, as read from the graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +76,13 @@ pub struct Vocabulary {
     display: HashMap<(String, String), String>,
     /// (facet, value) → every label's words, lower case, for synonym matching.
     labels: HashMap<(String, String), Vec<Vec<String>>>,
+    /// The search queries of labels, parsed once per vocabulary: synonym expansion parses
+    /// the same few labels on every search that names a theme or role.
+    parsed: Mutex<HashMap<String, Option<Box<dyn Query>>>>,
 }
+
+/// Labels whose parsed query is kept (the vocabulary has a few hundred).
+const MAX_PARSED: usize = 4096;
 
 /// A query word as matching sees it: lower case, one plural `s` dropped (not from `ss`).
 pub fn normalise(word: &str) -> String {
@@ -148,6 +156,24 @@ impl Vocabulary {
     }
 
     /// Every label of a facet value (its words, lower case), in any language.
+    /// The query `source` (a label as query syntax) parses to, parsed by `parse` the first
+    /// time. The parser must be the same every time (the index's default fields and boosts).
+    pub fn parsed(
+        &self,
+        source: &str,
+        parse: impl FnOnce() -> Option<Box<dyn Query>>,
+    ) -> Option<Box<dyn Query>> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(query) = parsed.get(source) {
+            return query.as_ref().map(|q| q.box_clone());
+        }
+        let query = parse();
+        if parsed.len() < MAX_PARSED {
+            parsed.insert(source.to_owned(), query.as_ref().map(|q| q.box_clone()));
+        }
+        query
+    }
+
     pub fn labels(&self, facet: &str, value: &str) -> &[Vec<String>] {
         self.labels
             .get(&(facet.to_owned(), value.to_owned()))
@@ -220,6 +246,25 @@ mod tests {
         let words: Vec<String> = raw.iter().map(|w| normalise(w)).collect();
         v.longest_match(&words, raw[0], |_| true)
             .map(|(n, senses)| (n, senses.into_iter().map(|(s, _)| s.value).collect()))
+    }
+
+    #[test]
+    fn a_label_is_parsed_once() {
+        let v = vocabulary();
+        let parses = std::cell::Cell::new(0);
+        let parse = || -> Option<Box<dyn Query>> {
+            parses.set(parses.get() + 1);
+            Some(Box::new(tantivy::query::AllQuery))
+        };
+        let first = v.parsed("\"AI agents\"", parse);
+        let again = v.parsed("\"AI agents\"", parse);
+        assert_eq!(parses.get(), 1, "the second call is served from the cache");
+        assert_eq!(format!("{first:?}"), format!("{again:?}"));
+        assert!(v.parsed("unparseable", || None).is_none());
+        assert!(
+            v.parsed("unparseable", || unreachable!()).is_none(),
+            "failures are kept too"
+        );
     }
 
     #[test]

@@ -38,8 +38,9 @@ impl Instrument {
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub instruments: BTreeMap<String, Instrument>,
-    /// term IRI → (language, label, is prefLabel).
-    labels: HashMap<String, Vec<(String, String, bool)>>,
+    /// term IRI → its label in each language (in [`Lang::ALL`] order), resolved once at load:
+    /// pages ask for hundreds of labels per render.
+    labels: HashMap<String, [String; 3]>,
     binding: HashMap<String, bool>,
 }
 
@@ -55,6 +56,8 @@ impl Catalog {
     /// Reads instruments and labels. Blocking.
     pub fn load(graph: &Graph) -> Result<Self, GraphError> {
         let mut catalog = Self::default();
+        // term IRI → (language, label, is prefLabel), in the query's order.
+        let mut labels: HashMap<String, Vec<(String, String, bool)>> = HashMap::new();
         for row in graph.select("web: labels", LABELS, [])? {
             let (Some(Term::NamedNode(term)), Some(Term::Literal(label))) =
                 (row.get("term"), row.get("label"))
@@ -63,17 +66,21 @@ impl Catalog {
             };
             let pref = text(&row, "pref").as_deref() == Some("true");
             let lang = label.language().unwrap_or("").to_ascii_lowercase();
-            catalog
-                .labels
-                .entry(term.as_str().to_owned())
-                .or_default()
-                .push((lang, label.value().to_owned(), pref));
+            labels.entry(term.as_str().to_owned()).or_default().push((
+                lang,
+                label.value().to_owned(),
+                pref,
+            ));
             if let Some(binding) = text(&row, "binding") {
                 catalog
                     .binding
                     .insert(term.as_str().to_owned(), binding == "true");
             }
         }
+        catalog.labels = labels
+            .into_iter()
+            .map(|(term, labels)| (term, Lang::ALL.map(|lang| pick_label(&labels, lang))))
+            .collect();
         let base = format!("{}instrument/", names::ID);
         for row in graph.select("web: instruments", INSTRUMENTS, [])? {
             let Some(iri) = text(&row, "instrument") else {
@@ -107,17 +114,7 @@ impl Catalog {
     }
 
     pub fn label_opt(&self, iri: &str, lang: Lang) -> Option<String> {
-        let labels = self.labels.get(iri)?;
-        let pick = |code: &str| {
-            labels
-                .iter()
-                .filter(|(l, _, _)| l == code || l.starts_with(&format!("{code}-")))
-                .max_by_key(|(_, _, pref)| *pref)
-                .map(|(_, label, _)| label.clone())
-        };
-        pick(lang.code())
-            .or_else(|| pick("en"))
-            .or_else(|| labels.first().map(|(_, l, _)| l.clone()))
+        Some(self.labels.get(iri)?[lang as usize].clone())
     }
 
     /// The label of a short code under an identifier base (`theme/`, `role/`, `status/`,
@@ -155,4 +152,23 @@ impl Catalog {
             lang,
         )
     }
+}
+
+/// A term's label in `lang` (prefLabel before rdfs:label), else English, else its first.
+fn pick_label(labels: &[(String, String, bool)], lang: Lang) -> String {
+    let pick = |code: &str| {
+        labels
+            .iter()
+            .filter(|(l, _, _)| {
+                l == code
+                    || l.strip_prefix(code)
+                        .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .max_by_key(|(_, _, pref)| *pref)
+            .map(|(_, label, _)| label.clone())
+    };
+    pick(lang.code())
+        .or_else(|| pick("en"))
+        .or_else(|| labels.first().map(|(_, l, _)| l.clone()))
+        .unwrap_or_default()
 }

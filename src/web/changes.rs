@@ -1,122 +1,124 @@
-//! Changes: the timeline (`/changes?source=&kind=&material=&from=&to=&page=`) with a
-//! server-rendered SVG chart of change counts per source and month, and one change
-//! (`/changes/{id}`, the event IRI after `…/id/change/`) with what it affects, the obligations
-//! of the affected provisions, the mappings it flagged, and word-level redlines (side by side
-//! and inline) when the event carries the old and new wording (`cw:oldText`, `cw:newText`).
-//! Read from the `cw:ChangeEvent`s in the graph (`queries/web/changes.rq`, `change.rq`).
+//! Changes: the timeline (`/changes?` with the change API's filters — `jurisdiction`,
+//! `instrument`, `source`, `theme`, `role`, `kind`, `material`, `since` (or `from`), `until` (or
+//! `to`) — and `page`) with a server-rendered SVG chart of change counts per source and month,
+//! and one change (`/changes/{id}`, the public id of `/api/changes/{id}`) with what it affects,
+//! its obligations, the mappings it flagged, and word-level redlines (side by side and inline)
+//! when the event carries the old and new wording.
+//!
+//! Both read the change read model (`changes::list`, `changes::get`) that `/api/changes` serves,
+//! so the pages and the API cannot disagree about an event; the change page adds only the
+//! requirements its affected provisions state now (`queries/web/change-obligations.rq`).
 
 use super::element::{Link, text};
 use super::error::{Failed, WebError};
 use super::layout::{Page, local};
-use super::resource::Description;
 use super::{Web, blocking};
-use crate::graph::names;
+use crate::changes::{self, Change};
+use crate::graph::codes::Codes;
+use crate::graph::{Graph, names};
 use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use oxigraph::model::{NamedNode, Variable};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-const CHANGES: &str = include_str!("../../queries/web/changes.rq");
-const CHANGE: &str = include_str!("../../queries/web/change.rq");
+const OBLIGATIONS: &str = include_str!("../../queries/web/change-obligations.rq");
 const PAGE_SIZE: usize = 50;
+/// Most events the timeline reads; its count and chart cover these.
+const MOST: usize = 5_000;
+/// The change API's filter fields the timeline passes on (`from`/`to` are `since`/`until`).
+const FIELDS: &[&str] = &[
+    "jurisdiction",
+    "instrument",
+    "source",
+    "theme",
+    "role",
+    "kind",
+    "material",
+    "since",
+    "until",
+];
 
-/// The part of a change event's IRI after `…/id/change/` (its page is `/changes/{id}`).
-pub fn event_id(iri: &str) -> String {
-    iri.strip_prefix(&format!("{}change/", names::ID))
-        .unwrap_or_else(|| local(iri))
-        .to_owned()
+/// The page of the change with public id `id`.
+pub fn change_path(id: &str) -> String {
+    format!("/changes/{id}")
 }
 
-#[derive(Debug, Clone, Default)]
-struct Filter {
-    source: String,
-    kind: String,
-    material: Option<bool>,
-    from: String,
-    to: String,
+/// The timeline's parameters: the change API's filter, as given and as read, and the page.
+struct Timeline {
+    filter: changes::Filter,
+    /// The filter's non-empty pairs, `from`/`to` renamed, for links and the form.
+    pairs: Vec<(String, String)>,
     page: usize,
 }
 
-impl Filter {
-    fn parse(pairs: &[(String, String)]) -> Result<Self, WebError> {
-        let mut f = Self {
-            page: 1,
-            ..Self::default()
-        };
-        for (k, v) in pairs {
-            let v = v.trim();
-            if v.len() > 200 {
-                return Err(WebError::BadRequest(format!("{k}: value too long")));
+impl Timeline {
+    fn parse(pairs: &[(String, String)], codes: &Codes) -> Result<Self, WebError> {
+        let mut kept = Vec::new();
+        let mut page = 1;
+        for (key, value) in pairs {
+            let value = value.trim();
+            if value.is_empty() {
+                // The form sends every field; an empty one filters nothing.
+                continue;
             }
-            match k.as_str() {
-                "source" => f.source = v.to_owned(),
-                "kind" => f.kind = v.to_owned(),
-                "material" => {
-                    f.material = match v {
-                        "" => None,
-                        "true" => Some(true),
-                        "false" => Some(false),
-                        other => {
-                            return Err(WebError::BadRequest(format!(
-                                "material={other:?}: use true or false"
-                            )));
-                        }
-                    }
-                }
-                "from" | "to" => {
-                    if !v.is_empty() && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() {
-                        return Err(WebError::BadRequest(format!(
-                            "{k}={v:?}: expected a date YYYY-MM-DD"
-                        )));
-                    }
-                    if k == "from" {
-                        f.from = v.to_owned();
-                    } else {
-                        f.to = v.to_owned();
-                    }
-                }
+            let key = match key.as_str() {
                 "page" => {
-                    f.page = v
+                    page = value
                         .parse::<usize>()
                         .ok()
                         .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| WebError::BadRequest(format!("page={v:?}: 1 to 1000")))?;
+                        .ok_or_else(|| {
+                            WebError::BadRequest(format!("page={value:?}: 1 to 1000"))
+                        })?;
+                    continue;
                 }
-                _ => {}
-            }
+                "from" => "since",
+                "to" => "until",
+                known if FIELDS.contains(&known) => known,
+                // `lang` and whatever else a link carries.
+                _ => continue,
+            };
+            kept.push((key.to_owned(), value.to_owned()));
         }
-        Ok(f)
-    }
-
-    fn keeps(&self, e: &Event) -> bool {
-        let day = e.at.get(..10).unwrap_or("");
-        (self.source.is_empty() || e.source_id == self.source)
-            && (self.kind.is_empty() || e.kind == self.kind)
-            && self.material.is_none_or(|m| m == e.material)
-            && (self.from.is_empty() || day >= self.from.as_str())
-            && (self.to.is_empty() || day <= self.to.as_str())
+        let filter =
+            changes::Filter::from_query(kept.iter().map(|(k, v)| (k.as_str(), v.as_str())), codes)?;
+        Ok(Self {
+            filter,
+            pairs: kept,
+            page,
+        })
     }
 
     fn url(&self, page: &Page, number: usize) -> String {
-        let material = self.material.map(|m| m.to_string()).unwrap_or_default();
         let n = if number > 1 {
             number.to_string()
         } else {
             String::new()
         };
-        page.link(
-            "/changes",
-            &[
-                ("source", &self.source),
-                ("kind", &self.kind),
-                ("material", &material),
-                ("from", &self.from),
-                ("to", &self.to),
-                ("page", &n),
-            ],
-        )
+        let mut pairs: Vec<(&str, &str)> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.push(("page", &n));
+        page.link("/changes", &pairs)
+    }
+
+    /// The one value of `key` when a form control can show it (one value, no list).
+    fn single(&self, key: &str) -> Option<&str> {
+        let mut values = self.pairs.iter().filter(|(k, _)| k == key);
+        match (values.next(), values.next()) {
+            (Some((_, v)), None) if !v.contains(',') => Some(v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A date the form's date input shows, for `since` or `until`.
+    fn date(&self, key: &str) -> Option<&str> {
+        self.single(key)
+            .filter(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
     }
 }
 
@@ -129,6 +131,10 @@ pub struct Event {
     pub source_id: String,
     pub source_title: String,
     pub jurisdiction: String,
+}
+
+fn rfc3339(change: &Change) -> String {
+    change.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub struct Bar {
@@ -232,32 +238,27 @@ struct ChangesPage {
     material: String,
     from: String,
     to: String,
+    /// Filter pairs no control of the form shows, kept when it is submitted.
+    hidden: Vec<(String, String)>,
     chart: Chart,
     prev: Option<String>,
     next: Option<String>,
 }
 
-fn read_events(web: &Web, page: &Page) -> Result<Vec<Event>, WebError> {
-    Ok(web
-        .graph()
-        .select("web: changes", CHANGES, [])?
-        .into_iter()
-        .filter_map(|row| {
-            let iri = text(&row, "event")?;
-            let source = text(&row, "source").unwrap_or_default();
-            Some(Event {
-                href: page.href(&format!("/changes/{}", event_id(&iri))),
-                at: text(&row, "at").unwrap_or_default(),
-                kind: text(&row, "kind").unwrap_or_default(),
-                material: text(&row, "material").as_deref() == Some("true"),
-                detail: text(&row, "detail").unwrap_or_default(),
-                source_id: local(&source).to_owned(),
-                source_title: text(&row, "sourceTitle")
-                    .unwrap_or_else(|| local(&source).to_owned()),
-                jurisdiction: text(&row, "jurisdiction").unwrap_or_default(),
-            })
-        })
-        .collect())
+/// Every event passing `filter`, newest first (at most [`MOST`]), through the read model.
+fn read_all(graph: &Graph, filter: &changes::Filter) -> Result<Vec<Change>, WebError> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = changes::list(graph, filter, cursor.as_deref(), changes::MAX_LIMIT)?;
+        all.extend(page.changes);
+        match page.next_cursor {
+            Some(next) if all.len() < MOST => cursor = Some(next),
+            _ => break,
+        }
+    }
+    all.truncate(MOST);
+    Ok(all)
 }
 
 pub async fn list(
@@ -268,63 +269,100 @@ pub async fn list(
 ) -> Response {
     let page = Page::new(uri.path(), &pairs, &headers, "changes");
     let lang = page.lang;
-    let result = async {
-        let filter = Filter::parse(&pairs)?;
-        blocking(move || {
-            let all = read_events(&web, &page)?;
-            let mut sources: BTreeMap<String, String> = BTreeMap::new();
-            let mut kinds: BTreeMap<String, ()> = BTreeMap::new();
-            for e in &all {
-                sources.insert(e.source_id.clone(), e.source_title.clone());
-                kinds.insert(e.kind.clone(), ());
-            }
-            let kept: Vec<&Event> = all.iter().filter(|e| filter.keeps(e)).collect();
-            let total = kept.len();
-            let chart = chart(&kept);
-            let start = (filter.page - 1) * PAGE_SIZE;
-            let events: Vec<Event> = all
-                .into_iter()
-                .filter(|e| filter.keeps(e))
-                .skip(start)
-                .take(PAGE_SIZE)
-                .collect();
-            let title = page.t("changes.title");
-            Ok(ChangesPage {
-                prev: (filter.page > 1).then(|| filter.url(&page, filter.page - 1)),
-                next: (start + PAGE_SIZE < total).then(|| filter.url(&page, filter.page + 1)),
-                sources: sources
-                    .into_iter()
-                    .filter(|(id, _)| !id.is_empty())
-                    .map(|(id, t)| {
-                        let selected = id == filter.source;
-                        (id, t, selected)
-                    })
-                    .collect(),
-                kinds: kinds
-                    .into_keys()
-                    .filter(|k| !k.is_empty())
-                    .map(|k| {
-                        let selected = k == filter.kind;
-                        (k, selected)
-                    })
-                    .collect(),
-                material: filter.material.map(|m| m.to_string()).unwrap_or_default(),
-                from: filter.from.clone(),
-                to: filter.to.clone(),
-                page: page.titled(title),
-                events,
-                total,
-                chart,
-            }
-            .render()?)
-        })
-        .await
-    }
-    .await;
-    match result {
+    match blocking(move || render_list(&web, page, &pairs)).await {
         Ok(html) => Html(html).into_response(),
         Err(error) => Failed(error, lang).into_response(),
     }
+}
+
+fn render_list(web: &Web, page: Page, pairs: &[(String, String)]) -> Result<String, WebError> {
+    let timeline = Timeline::parse(pairs, &*web.codes()?)?;
+    let tracked =
+        crate::source::list(web.graph()).map_err(|e| WebError::Internal(e.to_string()))?;
+    let titles: HashMap<&str, &str> = tracked
+        .iter()
+        .map(|s| (s.iri.as_str(), s.title.as_deref().unwrap_or(&s.id)))
+        .collect();
+    let all: Vec<Event> = read_all(web.graph(), &timeline.filter)?
+        .iter()
+        .map(|c| Event {
+            href: page.href(&change_path(&c.id)),
+            at: rfc3339(c),
+            kind: c.kind.clone(),
+            material: c.material,
+            detail: c.summary.clone(),
+            source_id: c.source_id.clone(),
+            source_title: titles
+                .get(c.source.as_str())
+                .map_or_else(|| c.source_id.clone(), |t| (*t).to_owned()),
+            jurisdiction: c
+                .jurisdictions
+                .iter()
+                .map(|j| j.code.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect();
+    let total = all.len();
+    let chart = chart(&all.iter().collect::<Vec<_>>());
+    let start = (timeline.page - 1) * PAGE_SIZE;
+    // What the form's controls show; the rest of the filter rides along hidden.
+    let source = match timeline.filter.source.as_slice() {
+        [one] if timeline.single("source").is_some() => {
+            tracked.iter().find(|s| &s.iri == one).map(|s| s.id.clone())
+        }
+        _ => None,
+    };
+    let kind = timeline.single("kind").map(str::to_owned);
+    let (from, to) = (timeline.date("since"), timeline.date("until"));
+    let hidden = timeline
+        .pairs
+        .iter()
+        .filter(|(k, _)| match k.as_str() {
+            "source" => source.is_none(),
+            "kind" => kind.is_none(),
+            "material" => false,
+            "since" => from.is_none(),
+            "until" => to.is_none(),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    let mut sources: Vec<(String, String, bool)> = tracked
+        .iter()
+        .map(|s| {
+            let selected = source.as_deref() == Some(s.id.as_str());
+            (
+                s.id.clone(),
+                s.title.clone().unwrap_or_else(|| s.id.clone()),
+                selected,
+            )
+        })
+        .collect();
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
+    let title = page.t("changes.title");
+    Ok(ChangesPage {
+        prev: (timeline.page > 1).then(|| timeline.url(&page, timeline.page - 1)),
+        next: (start + PAGE_SIZE < total).then(|| timeline.url(&page, timeline.page + 1)),
+        sources,
+        kinds: changes::KINDS
+            .iter()
+            .map(|k| ((*k).to_owned(), kind.as_deref() == Some(*k)))
+            .collect(),
+        material: timeline
+            .filter
+            .material
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        from: from.unwrap_or_default().to_owned(),
+        to: to.unwrap_or_default().to_owned(),
+        hidden,
+        events: all.into_iter().skip(start).take(PAGE_SIZE).collect(),
+        total,
+        chart,
+        page: page.titled(title),
+    }
+    .render()?)
 }
 
 /// A run of words in a redline.
@@ -371,6 +409,7 @@ pub fn redline(old: &str, new: &str) -> (Vec<Piece>, Vec<Piece>, Vec<Piece>) {
 struct ChangePage {
     page: Page,
     iri: String,
+    api: String,
     kind: String,
     material: bool,
     at: String,
@@ -394,84 +433,109 @@ pub async fn one(
 ) -> Response {
     let page = Page::new(uri.path(), &pairs, &headers, "changes");
     let lang = page.lang;
-    let iri = format!("{}change/{id}", names::ID);
-    match blocking(move || render_one(&web, page, &iri)).await {
+    match blocking(move || render_one(&web, page, &id)).await {
         Ok(html) => Html(html).into_response(),
         Err(error) => Failed(error, lang).into_response(),
     }
 }
 
-fn render_one(web: &Web, page: Page, iri: &str) -> Result<String, WebError> {
-    let d = Description::read(web.graph(), iri)?;
-    if !d.has_type(&format!("{}ChangeEvent", names::CW)) {
-        return Err(WebError::NotFound {
-            what: format!("no change event {iri}"),
-            looked_up: iri.to_owned(),
-        });
+/// `label` for an affected or flagged resource: its citation and title where known.
+fn labelled(page: &Page, iri: &str, reference: Option<&str>, title: Option<&str>) -> Link {
+    let label = match (reference, title) {
+        (Some(r), Some(t)) => format!("{r} {t}"),
+        (r, t) => r.or(t).unwrap_or_else(|| local(iri)).to_owned(),
+    };
+    Link {
+        href: page.resource(iri),
+        label,
     }
-    let cw = |l: &str| format!("{}{l}", names::CW);
-    let node = NamedNode::new(iri).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let (mut affects, mut obligations, mut flagged) = (Vec::new(), Vec::new(), Vec::new());
-    for row in web.graph().select(
-        "web: change",
-        CHANGE,
-        [(Variable::new_unchecked("event"), node.into())],
-    )? {
-        let Some(target) = text(&row, "target") else {
+}
+
+fn render_one(web: &Web, page: Page, id: &str) -> Result<String, WebError> {
+    // The public id; also the IRI's tail after `…/id/change/`, which links carried before ids.
+    let detail = match changes::get(web.graph(), id)? {
+        Some(detail) => Some(detail),
+        None => changes::get(web.graph(), &format!("{}change/{id}", names::ID))?,
+    };
+    let Some(detail) = detail else {
+        return Err(WebError::NotFound {
+            what: format!("no change event {id:?}"),
+            looked_up: id.to_owned(),
+        });
+    };
+    let change = &detail.change;
+    let affects: Vec<Link> = change
+        .affects
+        .iter()
+        .map(|a| labelled(&page, &a.iri, a.reference.as_deref(), a.label.as_deref()))
+        .collect();
+    // The obligations the event records, then those its affected provisions state now.
+    let mut obligations: Vec<Link> = change
+        .affects
+        .iter()
+        .filter(|a| a.role == "requirement")
+        .map(|a| labelled(&page, &a.iri, a.reference.as_deref(), a.label.as_deref()))
+        .collect();
+    for a in change.affects.iter().filter(|a| a.role != "requirement") {
+        let Ok(node) = NamedNode::new(&a.iri) else {
             continue;
         };
-        let label = match (text(&row, "ref"), text(&row, "title")) {
-            (Some(r), Some(t)) => format!("{r} {t}"),
-            (r, t) => r.or(t).unwrap_or_else(|| local(&target).to_owned()),
-        };
-        let link = Link {
-            href: page.resource(&target),
-            label,
-        };
-        let list = match text(&row, "link").as_deref() {
-            Some("affects") => &mut affects,
-            Some("obligation") => &mut obligations,
-            _ => &mut flagged,
-        };
-        if !list.iter().any(|l: &Link| l.href == link.href) {
-            list.push(link);
+        for row in web.graph().select(
+            "web: obligations of a changed provision",
+            OBLIGATIONS,
+            [(Variable::new_unchecked("provision"), node.clone().into())],
+        )? {
+            let Some(requirement) = text(&row, "requirement") else {
+                continue;
+            };
+            let link = labelled(
+                &page,
+                &requirement,
+                text(&row, "ref").as_deref(),
+                text(&row, "title").as_deref(),
+            );
+            if !obligations.iter().any(|l| l.href == link.href) {
+                obligations.push(link);
+            }
         }
     }
-    let old = d.text(&cw("oldText"), "en");
-    let new = d.text(&cw("newText"), "en");
-    let redline = match (&old, &new) {
+    let mapping_base = format!("{}mapping/", names::ID);
+    let flagged = detail
+        .diff
+        .flags_for_review
+        .iter()
+        .map(|m| Link {
+            href: page.resource(m),
+            label: m.strip_prefix(&mapping_base).unwrap_or(m).to_owned(),
+        })
+        .collect();
+    let redline = match (&detail.diff.old_text, &detail.diff.new_text) {
         (Some(o), Some(n)) => Some(redline(o, n)),
         (None, Some(n)) => Some(redline("", n)),
         (Some(o), None) => Some(redline(o, "")),
         _ => None,
     };
-    let source = d.iri(&cw("source")).map(|s| Link {
-        href: page.link("/changes", &[("source", local(&s))]),
-        label: local(&s).to_owned(),
+    let words = |list: &[String]| (!list.is_empty()).then(|| list.join("; "));
+    let source = (!change.source_id.is_empty()).then(|| Link {
+        href: page.link("/changes", &[("source", &change.source_id)]),
+        label: change.source_id.clone(),
     });
-    let kind = d.text(&cw("changeKind"), "en").unwrap_or_default();
-    let title = format!("{kind} · {}", page.t("changes.title"));
+    let title = format!("{} · {}", change.kind, page.t("changes.title"));
     Ok(ChangePage {
-        iri: iri.to_owned(),
-        material: d.text(&cw("material"), "en").as_deref() == Some("true"),
-        at: d
-            .text("http://www.w3.org/ns/prov#generatedAtTime", "en")
-            .unwrap_or_default(),
-        detail: d
-            .text(
-                "http://www.w3.org/2000/01/rdf-schema#comment",
-                page.lang.code(),
-            )
-            .unwrap_or_default(),
-        summary: d.text(&cw("wordSummary"), "en"),
-        added: d.text(&cw("addedWords"), "en"),
-        removed: d.text(&cw("removedWords"), "en"),
+        iri: change.iri.clone(),
+        api: change.link.clone(),
+        kind: change.kind.clone(),
+        material: change.material,
+        at: rfc3339(change),
+        detail: change.summary.clone(),
+        summary: change.word_summary.clone(),
+        added: words(&detail.diff.added_words),
+        removed: words(&detail.diff.removed_words),
         source,
         affects,
         obligations,
         flagged,
         redline,
-        kind,
         page: page.titled(title),
     }
     .render()?)

@@ -407,7 +407,9 @@ pub fn render(
                 continue;
             };
             changes.push(ChangeRow {
-                href: page.href(&format!("/changes/{}", super::changes::event_id(&event))),
+                href: page.href(&super::changes::change_path(
+                    &text(&row, "id").unwrap_or_else(|| crate::crawl::event_id(&event)),
+                )),
                 at: text(&row, "at").unwrap_or_default(),
                 kind: text(&row, "kind").unwrap_or_default(),
                 material: text(&row, "material").as_deref() == Some("true"),

@@ -29,6 +29,8 @@ pub enum WebError {
     Saved(#[from] crate::sparql::saved::SavedQueryError),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Changes(#[from] crate::changes::ChangesError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
     #[error("{0}")]
@@ -49,6 +51,8 @@ impl WebError {
                 StatusCode::BAD_REQUEST
             }
             Self::Sparql(e) if e.is_client_error() => StatusCode::BAD_REQUEST,
+            Self::Changes(crate::changes::ChangesError::Unknown(_)) => StatusCode::NOT_FOUND,
+            Self::Changes(e) if e.is_client_error() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -188,7 +188,7 @@ const scenarios = {
     await shot(page, "changes.png");
     const link = page.locator("ol.changes a", { hasText: "provision-modified" });
     check(await link.count() > 0, "the fixture change is not in the timeline");
-    await Promise.all([page.waitForURL(/\/changes\/eu-ai-act-cellar\//), link.first().click()]);
+    await Promise.all([page.waitForURL(/\/changes\/eu-ai-act-cellar_/), link.first().click()]);
     const inserted = await page.$$eval(".inline ins", (e) => e.map((x) => x.textContent));
     const removed = await page.$$eval(".inline del", (e) => e.map((x) => x.textContent));
     const obligations = await page.locator("#h-obligations + ul a").count();

@@ -13,6 +13,7 @@ use common::{ServeProcess, free_port};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 use webhook_receiver::{Answer, Receiver};
 
 const SOURCE_REG: &str = "https://w3id.org/crosswalk/id/source/alert-reg";
@@ -97,10 +98,20 @@ fn source_health_reaches_only_operators_once_per_problem() {
     });
     let first_id = got[0].id.clone();
 
-    // Still failing: reported once until the source fetches well again.
+    // Still failing: reported once until the source fetches well again — and to an operator
+    // subscribing meanwhile, at the next check, since the problem is still open.
+    let late = env.subscribe("ops-late", json!({"types": ["source.health"]}));
     assert_eq!(env.crawl(), "failed");
+    wait_for("the late operator's alert", || {
+        !env.receiver.received("ops-late").is_empty()
+    });
     env.settled();
     assert_eq!(env.deliveries(&ops).len(), 1);
+    let late_got = env.receiver.received("ops-late");
+    assert_eq!(late_got.len(), 1, "{late_got:?}");
+    assert_eq!(late_got[0].body["data"]["source"], SOURCE_REG);
+    assert_eq!(late_got[0].body["data"]["problem"], "failing");
+    assert_eq!(env.deliveries(&late).len(), 1);
     env.site.set_status(None);
     assert_ne!(env.crawl(), "failed");
     env.settled();
@@ -574,6 +585,21 @@ fn the_subscriptions_commands_add_list_test_and_remove() {
     assert_eq!(got[1].id, got[2].id);
     assert_eq!((got[1].attempt, got[2].attempt), (1, 2));
     assert!(got.iter().all(|r| r.valid));
+    // `test` beside the running server: the receiver takes 2 s to answer, four of the server
+    // dispatcher's polls, and still gets the message once.
+    receiver.script("cli", vec![Answer::Slow(Duration::from_secs(2))]);
+    let beside = cli(dir.path(), &["test", &id]);
+    assert!(
+        out(&beside).starts_with("delivered: HTTP 200"),
+        "{}{}",
+        out(&beside),
+        err(&beside)
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let got = receiver.received("cli");
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(got[3].attempt, 1);
+    assert_ne!(got[3].id, got[2].id);
     drop(server);
 
     let removed = cli(dir.path(), &["remove", &id]);

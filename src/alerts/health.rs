@@ -2,8 +2,9 @@
 //! subscriptions whose `types` name `source.health` receive them. A source is reported when its
 //! failed fetches since the last good one reach `alerts.health_failures`, when one of them met a
 //! bot challenge or WAF page, or when its content selector matched nothing. Each problem is
-//! reported once (`alert_health`) until the source fetches well again. A subscription's
-//! source, jurisdiction and instrument filters apply (to the source's own terms).
+//! reported once to each subscription (`alert_health_reported`) until the source fetches well
+//! again; a subscription made while a problem is open hears of it at the next check. A
+//! subscription's source, jurisdiction and instrument filters apply (to the source's own terms).
 
 use super::outbox::{self, Message};
 use super::subscription::Subscription;
@@ -96,35 +97,27 @@ pub fn check(
     let now = now_ms();
     Ok(alerts.db.with(|conn| {
         let tx = conn.transaction()?;
-        let current: BTreeSet<(String, String)> = problems
+        let current: BTreeSet<(&str, &str)> = problems
             .iter()
-            .map(|p| (p.source.clone(), p.problem.to_owned()))
+            .map(|p| (p.source.as_str(), p.problem))
             .collect();
-        let known: Vec<(String, String, i64)> = {
-            let mut stmt = tx.prepare("SELECT source, problem, reported_at FROM alert_health")?;
+        let known: BTreeSet<(String, String, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT subscription, source, problem FROM alert_health_reported")?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?
         };
-        for (source, problem, _) in &known {
-            if !current.contains(&(source.clone(), problem.clone())) {
+        // A problem that cleared is forgotten, so its return is news again.
+        for (_, source, problem) in &known {
+            if !current.contains(&(source.as_str(), problem.as_str())) {
                 tx.execute(
-                    "DELETE FROM alert_health WHERE source = ?1 AND problem = ?2",
+                    "DELETE FROM alert_health_reported WHERE source = ?1 AND problem = ?2",
                     params![source, problem],
                 )?;
             }
         }
         let mut messages = Vec::new();
         for p in &problems {
-            if known
-                .iter()
-                .any(|(s, problem, _)| *s == p.source && problem == p.problem)
-            {
-                continue;
-            }
-            tx.execute(
-                "INSERT INTO alert_health (source, problem, reported_at) VALUES (?1, ?2, ?3)",
-                params![p.source, p.problem, now],
-            )?;
             let (jurisdiction, instrument) = terms.get(&p.source).cloned().unwrap_or_default();
             for sub in &wanting {
                 let f = &sub.spec.filter;
@@ -134,9 +127,15 @@ pub fn check(
                 if !admits(&f.source, Some(&p.source))
                     || !admits(&f.jurisdiction, jurisdiction.as_ref())
                     || !admits(&f.instrument, instrument.as_ref())
+                    || known.contains(&(sub.id.clone(), p.source.clone(), p.problem.to_owned()))
                 {
                     continue;
                 }
+                tx.execute(
+                    "INSERT INTO alert_health_reported (subscription, source, problem, reported_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![sub.id, p.source, p.problem, now],
+                )?;
                 messages.push(Message {
                     subscription: sub.id.clone(),
                     event_type: "source.health".into(),

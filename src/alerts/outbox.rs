@@ -16,6 +16,7 @@ use crate::graph::feed::{Consumer, ConsumerError};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Events read per transaction.
 const BATCH: usize = 500;
@@ -266,8 +267,11 @@ pub fn queue(alerts: &Alerts, messages: &[Message]) -> Result<usize, AlertError>
     Ok(n)
 }
 
-/// Queues a `test` message for subscription `id` now; returns its delivery id.
-pub fn queue_test(alerts: &Alerts, id: &str) -> Result<i64, AlertError> {
+/// Queues a `test` message for subscription `id`; returns its delivery id. `hold` keeps it from
+/// every dispatcher for that long, for a caller that sends it itself (`crosswalk subscriptions
+/// test` beside a running server, whose dispatcher would otherwise send it too); should that
+/// caller die first, the server sends it once the hold is over.
+pub fn queue_test(alerts: &Alerts, id: &str, hold: Duration) -> Result<i64, AlertError> {
     let sub = subscription::get(alerts, id)?;
     let now = now_ms();
     let key = super::random_token("test_", 8);
@@ -286,14 +290,25 @@ pub fn queue_test(alerts: &Alerts, id: &str) -> Result<i64, AlertError> {
         detected_at: Some(now),
     };
     let msg_id = message.msg_id();
-    queue(alerts, &[message])?;
-    Ok(alerts.db.with(|conn| {
-        conn.query_row(
+    let delivery = alerts.db.with(|conn| {
+        let tx = conn.transaction()?;
+        insert(&tx, std::slice::from_ref(&message))?;
+        tx.execute(
+            "UPDATE alert_delivery SET next_attempt_at = ?2 WHERE msg_id = ?1",
+            params![msg_id, now + hold.as_millis() as i64],
+        )?;
+        let delivery = tx.query_row(
             "SELECT id FROM alert_delivery WHERE msg_id = ?1",
-            [msg_id],
+            [&msg_id],
             |r| r.get(0),
-        )
-    })?)
+        )?;
+        tx.commit()?;
+        Ok(delivery)
+    })?;
+    if hold.is_zero() {
+        alerts.wake.notify_one();
+    }
+    Ok(delivery)
 }
 
 /// One attempt of a delivery, as logged.

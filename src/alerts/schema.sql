@@ -66,10 +66,14 @@ CREATE TABLE IF NOT EXISTS alert_deadline (
     applies_from TEXT NOT NULL,
     PRIMARY KEY (subscription, requirement)
 );
--- Source health problems already reported (one event per source and problem until it clears).
-CREATE TABLE IF NOT EXISTS alert_health (
+-- Source health problems already reported to a subscription (one event per subscription,
+-- source and problem until it clears), so one subscribing later still hears of an open problem.
+-- It replaced `alert_health`, which remembered a problem once for every subscription.
+DROP TABLE IF EXISTS alert_health;
+CREATE TABLE IF NOT EXISTS alert_health_reported (
+    subscription TEXT NOT NULL,
     source TEXT NOT NULL,
     problem TEXT NOT NULL,
     reported_at INTEGER NOT NULL,
-    PRIMARY KEY (source, problem)
+    PRIMARY KEY (subscription, source, problem)
 );

@@ -540,6 +540,7 @@ pub fn remove(alerts: &Alerts, id: &str) -> Result<(), AlertError> {
             "alert_query_row",
             "alert_query_state",
             "alert_deadline",
+            "alert_health_reported",
         ] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE subscription = ?1"),

@@ -3,8 +3,9 @@
 //! or before a page's end are found by looking their numbers up, one (predicate, object) index
 //! lookup each, from the cursor to the counter: the cost grows with what is read, not with the
 //! history. When that premise fails — numbers above the counter (events written some other
-//! way) or long runs of missing numbers (deleted events) — the walk gives way to one scan of
-//! every number ([`sequences`]), so the events and their order are always those of the scan.
+//! way) or many missing numbers (deleted events: `MAX_MISSES` in one walk) — the walk gives
+//! way to one scan of every number ([`sequences`]), so the events and their order are always
+//! those of the scan.
 
 use super::ChangesError;
 use crate::graph::Graph;

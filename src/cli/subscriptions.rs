@@ -7,6 +7,7 @@ use crosswalk::alerts::{Alerts, dispatch, outbox, subscription, webhook};
 use crosswalk::config::Config;
 use crosswalk::graph::codes::Codes;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Subcommand)]
 pub enum SubscriptionsCommand {
@@ -201,7 +202,13 @@ pub fn subscriptions(config: &Config, command: SubscriptionsCommand) -> Result<E
         }
         SubscriptionsCommand::Test { id } => {
             let alerts = Alerts::open(config).map_err(|e| e.to_string())?;
-            let delivery = outbox::queue_test(&alerts, &id).map_err(|e| e.to_string())?;
+            // Held from a running server's dispatcher for longer than this attempt can take,
+            // so the receiver gets one message, not one from each process.
+            let timeouts = &alerts.config.alerts;
+            let hold = Duration::from_secs(
+                (timeouts.connect_timeout_secs + timeouts.timeout_secs).max(30) + 60,
+            );
+            let delivery = outbox::queue_test(&alerts, &id, hold).map_err(|e| e.to_string())?;
             let due = dispatch::due(&alerts, i64::MAX, 10_000)
                 .map_err(|e| e.to_string())?
                 .into_iter()

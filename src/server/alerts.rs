@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::Duration;
 
 impl From<AlertError> for ApiError {
     fn from(error: AlertError) -> Self {
@@ -136,7 +137,7 @@ pub async fn test(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let alerts = alerts(&state)?;
-    let delivery = blocking(move || outbox::queue_test(&alerts, &id)).await?;
+    let delivery = blocking(move || outbox::queue_test(&alerts, &id, Duration::ZERO)).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "delivery": delivery }))).into_response())
 }
 

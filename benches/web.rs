@@ -4,7 +4,8 @@
 //! server's own work — query, index, templates — not the network's).
 //!
 //! ```sh
-//! cargo bench --profile dev --bench web          # the numbers in BENCHMARKS.md ("Web UI")
+//! cargo bench --bench web                        # release: the numbers in BENCHMARKS.md ("Web UI")
+//! cargo bench --profile dev --bench web          # unoptimised, without a release build
 //! WEB_BENCH_ROUNDS=200 cargo bench --profile dev --bench web
 //! WEB_BENCH_PAGES=search cargo bench --profile dev --bench web   # only pages whose name has it
 //! ```

@@ -525,3 +525,30 @@ fn saved_query_results_are_kept_until_the_next_write() {
     assert!(burst.iter().all(|answer| *answer == burst[0]));
     assert_eq!(hits(), 1 + 7, "eight asked, one evaluated");
 }
+
+#[test]
+fn streamed_saved_answers_are_kept_too() {
+    // Worker processes (as shipped) and blocking threads stream by different code.
+    for isolate in [true, false] {
+        let server = TestServer::start(|c| c.sparql.isolate = isolate);
+        let hits = || common::metric(&server, "crosswalk_saved_results_hits_total ");
+        let obligations = || {
+            let response = client()
+                .get(server.url("/api/queries/obligations"))
+                .header("accept", "application/sparql-results+json")
+                .send()
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.text().unwrap()
+        };
+        let first = obligations();
+        // Several 32 KiB buffers: threads stream it in chunks.
+        assert!(first.len() > 64 * 1024, "{} bytes", first.len());
+        assert_eq!(hits(), 0);
+        let second = obligations();
+        assert_eq!(hits(), 1, "isolate={isolate}: the streamed answer was kept");
+        assert_eq!(second, first, "isolate={isolate}: byte for byte");
+        let rows: serde_json::Value = serde_json::from_str(&second).unwrap();
+        assert!(!rows["results"]["bindings"].as_array().unwrap().is_empty());
+    }
+}

@@ -3,15 +3,16 @@
 //! Analysts run the same saved queries again and again (the catalogue summary, the theme
 //! matrix), and an answer changes only when the graph does; under mixed load they were the
 //! requests that waited longest for an evaluation slot (BENCHMARKS.md, "Mixed load"). A result
-//! that came back whole (one buffer, sent with a `Content-Length`) and untruncated is kept
-//! under the revision it was read at, and served without evaluation until the revision moves
-//! on. The first result kept at a newer revision drops everything older. Bounded by entries and
-//! bytes: a full cache keeps nothing more until the next write empties it.
+//! that was sent in full and untruncated, whole or streamed (copied as its chunks go out,
+//! [`Keeping`]), up to [`MAX_ENTRY_BYTES`], is kept under the revision it was read at, and
+//! served without evaluation until the revision moves on. The first result kept at a newer
+//! revision drops everything older. Bounded by entries and bytes: a full cache keeps nothing
+//! more until the next write empties it.
 //!
 //! Concurrent misses of one answer evaluate it once ([`SavedResults::lookup`]): the first request
 //! takes the answer's turn and evaluates, the others wait for it (at most the query time limit)
-//! and are served what it kept. Where it kept nothing (a streamed or truncated result), they
-//! evaluate as before, each in its own slot.
+//! and are served what it kept. Where it kept nothing (a larger, truncated or failed result),
+//! they evaluate as before, each in its own slot.
 
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -22,6 +23,45 @@ use std::time::Duration;
 /// Most results kept at once, and their total size.
 const MAX_ENTRIES: usize = 512;
 const MAX_BYTES: usize = 32 * 1024 * 1024;
+/// The largest one result kept (the shipped `obligations` answer is about 300 KB as JSON).
+pub const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The copy of an answer being sent, to keep once it has all gone out: the chunks as they are
+/// sent, then the tail. Past [`MAX_ENTRY_BYTES`] it gives up (and stops copying).
+pub struct Keeping {
+    key: ResultKey,
+    bytes: Option<Vec<u8>>,
+}
+
+impl Keeping {
+    pub fn new(key: ResultKey) -> Self {
+        Self {
+            key,
+            bytes: Some(Vec::new()),
+        }
+    }
+
+    /// Copies one chunk that was sent.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if let Some(bytes) = &mut self.bytes {
+            if bytes.len() + chunk.len() > MAX_ENTRY_BYTES {
+                self.bytes = None;
+            } else {
+                bytes.extend_from_slice(chunk);
+            }
+        }
+    }
+
+    /// The whole answer, ending with `tail`, and its key; None if it grew too large.
+    pub fn finish(self, tail: &[u8]) -> Option<(ResultKey, Bytes)> {
+        let mut bytes = self.bytes?;
+        if bytes.len() + tail.len() > MAX_ENTRY_BYTES {
+            return None;
+        }
+        bytes.extend_from_slice(tail);
+        Some((self.key, Bytes::from(bytes)))
+    }
+}
 
 /// One saved query's answer: its name, its parameters as bound, the result format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -148,7 +188,10 @@ impl SavedResults {
                 ..Held::default()
             };
         }
-        if held.entries.len() >= MAX_ENTRIES || held.bytes + body.len() > MAX_BYTES {
+        if held.entries.len() >= MAX_ENTRIES
+            || body.len() > MAX_ENTRY_BYTES
+            || held.bytes + body.len() > MAX_BYTES
+        {
             return;
         }
         held.bytes += body.len();
@@ -207,6 +250,32 @@ mod tests {
         assert!(cache.get(&key("q", &[("a", "1")]), 1).is_none());
         let csv = ResultKey::new("q", [("a", "1".to_owned()), ("b", "2".into())], "text/csv");
         assert!(cache.get(&csv, 1).is_none());
+    }
+
+    #[test]
+    fn a_streamed_answer_is_kept_whole_up_to_the_entry_limit() {
+        let mut keeping = Keeping::new(key("obligations", &[]));
+        keeping.push(b"{\"head\":");
+        keeping.push(b"[1,");
+        let (k, body) = keeping.finish(b"2]}").unwrap();
+        assert_eq!(k, key("obligations", &[]));
+        assert_eq!(body, "{\"head\":[1,2]}");
+
+        let mut large = Keeping::new(key("large", &[]));
+        large.push(&vec![b'x'; MAX_ENTRY_BYTES - 1]);
+        large.push(b"xx");
+        assert!(large.finish(b"").is_none(), "past the limit");
+        let mut tail_too_long = Keeping::new(key("large", &[]));
+        tail_too_long.push(&vec![b'x'; MAX_ENTRY_BYTES]);
+        assert!(tail_too_long.finish(b"x").is_none());
+
+        let cache = SavedResults::default();
+        cache.keep(
+            key("large", &[]),
+            1,
+            Bytes::from(vec![0u8; MAX_ENTRY_BYTES + 1]),
+        );
+        assert!(cache.get(&key("large", &[]), 1).is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,10 +337,12 @@ mod tests {
     #[test]
     fn stops_keeping_when_full_until_the_next_revision() {
         let cache = SavedResults::default();
-        let big = Bytes::from(vec![0u8; MAX_BYTES / 2 + 1]);
-        cache.keep(key("a", &[]), 1, big.clone());
-        cache.keep(key("b", &[]), 1, big.clone());
-        assert_eq!(cache.stats().0, 1, "the second would pass the byte bound");
+        let big = Bytes::from(vec![0u8; MAX_ENTRY_BYTES]);
+        let fit = MAX_BYTES / MAX_ENTRY_BYTES;
+        for n in 0..=fit {
+            cache.keep(key(&format!("q{n}"), &[]), 1, big.clone());
+        }
+        assert_eq!(cache.stats().0, fit, "the last would pass the byte bound");
         cache.keep(key("b", &[]), 2, big);
         assert!(cache.get(&key("b", &[]), 2).is_some());
     }

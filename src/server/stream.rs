@@ -25,7 +25,7 @@
 
 use super::client::Client;
 use super::error::ApiError;
-use super::results::ResultKey;
+use super::results::{Keeping, ResultKey};
 use super::slots::{Refusal, Slot};
 use super::{AppState, Metrics};
 use crate::sparql::worker::{Output, Pool};
@@ -62,8 +62,8 @@ struct ChannelWriter {
     deadline: Instant,
     /// The handler's runtime, whose timer bounds a blocked send.
     runtime: tokio::runtime::Handle,
-    /// Chunks sent before the end: none means the result came whole.
-    chunks: usize,
+    /// A saved query's answer, copied as it is sent, to keep once it is complete.
+    keeping: Option<Keeping>,
 }
 
 impl ChannelWriter {
@@ -92,8 +92,10 @@ impl ChannelWriter {
 
 impl Write for ChannelWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.chunks += 1;
         self.send(Message::Chunk(Bytes::copy_from_slice(data)))?;
+        if let Some(keeping) = &mut self.keeping {
+            keeping.push(data);
+        }
         Ok(data.len())
     }
 
@@ -245,24 +247,38 @@ async fn isolated(
         Ok(Output::Chunk(first)) => first,
     };
     let metrics = state.metrics.clone();
+    let results = state.saved_results.clone();
+    // A streamed answer is kept too, copied as its chunks go out, once its end has been sent.
+    let mut keeping = keep.filter(|_| revision.is_some()).map(Keeping::new);
+    if let Some(keeping) = &mut keeping {
+        keeping.push(&first);
+    }
     let body = stream::unfold(
-        (Some(first), Some(evaluation), Some(release)),
-        move |(pending, mut evaluation, mut release)| {
+        (Some(first), Some(evaluation), Some(release), keeping),
+        move |(pending, mut evaluation, mut release, mut keeping)| {
             let metrics = metrics.clone();
+            let results = results.clone();
             async move {
                 if let Some(chunk) = pending {
-                    return Some((Ok(chunk), (None, evaluation, release)));
+                    return Some((Ok(chunk), (None, evaluation, release, keeping)));
                 }
                 let next = evaluation.as_mut()?.next().await;
                 let item = match next {
                     Ok(Output::Chunk(chunk)) => {
-                        return Some((Ok(chunk), (None, evaluation, release)));
+                        if let Some(keeping) = &mut keeping {
+                            keeping.push(&chunk);
+                        }
+                        return Some((Ok(chunk), (None, evaluation, release, keeping)));
                     }
                     Ok(Output::Done {
                         tail, truncated, ..
                     }) => {
                         if truncated {
                             metrics.rows_truncated();
+                        } else if let (Some(keeping), Some(revision)) = (keeping.take(), revision)
+                            && let Some((key, whole)) = keeping.finish(&tail)
+                        {
+                            results.keep(key, revision, whole);
                         }
                         (!tail.is_empty()).then_some(Ok(tail))
                     }
@@ -277,7 +293,7 @@ async fn isolated(
                 if let Some(release) = release.take() {
                     release();
                 }
-                item.map(|item| (item, (None, evaluation, release)))
+                item.map(|item| (item, (None, evaluation, release, None)))
             }
         },
     );
@@ -307,14 +323,14 @@ async fn threaded(
         sender,
         deadline: started + limit,
         runtime: tokio::runtime::Handle::current(),
-        chunks: 0,
+        keeping: keep.map(Keeping::new),
     };
     tokio::task::spawn_blocking(move || {
         let _slot = held;
         let mut output = Buffered(BufWriter::with_capacity(CHUNK, writer));
         let result = engine.run(prepared, format, &mut output);
         // Taken apart rather than dropped: dropping would flush the buffer as one more chunk.
-        let (writer, buffered) = output.0.into_parts();
+        let (mut writer, buffered) = output.0.into_parts();
         let last = match result {
             Ok(summary) => {
                 if summary.truncated {
@@ -322,12 +338,12 @@ async fn threaded(
                 }
                 // What is still buffered is the tail; a small result is all tail.
                 let tail = Bytes::from(buffered.unwrap_or_else(|panicked| panicked.into_inner()));
-                if let Some(key) = keep
-                    && writer.chunks == 0
+                if let Some(keeping) = writer.keeping.take()
                     && !summary.truncated
                     && engine.graph().revision() == revision
+                    && let Some((key, whole)) = keeping.finish(&tail)
                 {
-                    results.keep(key, revision, tail.clone());
+                    results.keep(key, revision, whole);
                 }
                 Message::Done(tail)
             }
@@ -475,7 +491,7 @@ pub(super) async fn blocking_body(
         // off, just later.
         deadline: Instant::now() + EXPORT_LIMIT,
         runtime: tokio::runtime::Handle::current(),
-        chunks: 0,
+        keeping: None,
     };
     tokio::task::spawn_blocking(move || {
         let _slot = slot;

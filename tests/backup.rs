@@ -157,7 +157,9 @@ fn a_backup_under_write_load_restores_to_an_equal_copy() {
         (made, before)
     });
     let all_acknowledged = acknowledged.into_inner().unwrap();
-    assert!(all_acknowledged.len() > before_backup.len() + 5);
+    // At least five more after the backup returned (none need land while it ran: it can be
+    // quicker than one write).
+    assert!(all_acknowledged.len() >= before_backup.len() + 5);
 
     // The backup made under load: consistent at its revision, holding everything acknowledged
     // before it was asked for.

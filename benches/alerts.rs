@@ -84,7 +84,11 @@ fn change(graph: &Graph, n: usize) {
     let e = NamedNode::new_unchecked(format!("{ID}change/bench/{n:08}-1"));
     let source = NamedNode::new_unchecked(format!("{ID}source/bench"));
     let eu = NamedNode::new_unchecked(format!("{ID}jurisdiction/EU"));
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    // Each change its own detection time, a millisecond apart: events of one source at one
+    // time are one fetch's and go out as one message (the outbox's grouping), and a release
+    // build writes several changes within a millisecond.
+    let at = (chrono::Utc::now() + chrono::Duration::milliseconds(n as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let xsd = |t: &str| NamedNode::new_unchecked(format!("http://www.w3.org/2001/XMLSchema#{t}"));
     graph
         .write(|t| {

@@ -458,16 +458,7 @@ fn deadline_reminders_fire_inside_the_window_and_when_a_date_moves() {
 #[test]
 fn an_email_digest_reaches_a_real_smtp_server_with_both_parts() {
     let smtp = Smtp::start();
-    let port = smtp.port;
-    let env = env_with(|config| {
-        config.alerts.smtp = Some(crosswalk::config::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: "none".into(),
-            from: "alerts@crosswalk.test".into(),
-            ..Default::default()
-        });
-    });
+    let env = env_with(|config| config.alerts.smtp = Some(smtp.config()));
     let (status, created) = env.admin(
         "POST",
         "/api/subscriptions",

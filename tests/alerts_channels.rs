@@ -616,16 +616,7 @@ fn the_subscriptions_commands_add_list_test_and_remove() {
 #[test]
 fn per_event_email_sends_one_message_per_change_with_both_parts() {
     let smtp = Smtp::start();
-    let port = smtp.port;
-    let env = env_with(|config| {
-        config.alerts.smtp = Some(crosswalk::config::SmtpConfig {
-            host: "127.0.0.1".into(),
-            port,
-            security: "none".into(),
-            from: "alerts@crosswalk.test".into(),
-            ..Default::default()
-        });
-    });
+    let env = env_with(|config| config.alerts.smtp = Some(smtp.config()));
     let (status, created) = env.admin(
         "POST",
         "/api/subscriptions",

@@ -107,14 +107,17 @@ pub fn check(
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?
         };
-        // A problem that cleared is forgotten, so its return is news again.
-        for (_, source, problem) in &known {
-            if !current.contains(&(source.as_str(), problem.as_str())) {
-                tx.execute(
-                    "DELETE FROM alert_health_reported WHERE source = ?1 AND problem = ?2",
-                    params![source, problem],
-                )?;
-            }
+        // A problem that cleared is forgotten (for every subscription), so its return is news.
+        let cleared: BTreeSet<(&str, &str)> = known
+            .iter()
+            .map(|(_, source, problem)| (source.as_str(), problem.as_str()))
+            .filter(|pair| !current.contains(pair))
+            .collect();
+        for (source, problem) in cleared {
+            tx.execute(
+                "DELETE FROM alert_health_reported WHERE source = ?1 AND problem = ?2",
+                params![source, problem],
+            )?;
         }
         let mut messages = Vec::new();
         for p in &problems {

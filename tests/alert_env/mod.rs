@@ -268,6 +268,17 @@ impl Smtp {
         }
     }
 
+    /// The relay settings that send to this server (plain SMTP on loopback).
+    pub fn config(&self) -> crosswalk::config::SmtpConfig {
+        crosswalk::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            security: "none".into(),
+            from: "alerts@crosswalk.test".into(),
+            ..Default::default()
+        }
+    }
+
     pub fn messages(&self) -> Vec<String> {
         let dir = self.maildir.path().join("mail/new");
         std::fs::read_dir(dir)

@@ -2,7 +2,7 @@
 """Load harness for `crosswalk serve` over loopback (issue 18). Not a test: it prints numbers.
 
     python3 benches/load.py starvation [--binary PATH] [--isolate true|false] [--per-client N]
-    python3 benches/load.py mixed [--binary PATH] [--seconds 60] [--connections 200]
+    python3 benches/load.py mixed [--binary PATH] [--seconds 60] [--connections 200] [--think MS]
 
 Each run starts the binary (default: $CARGO_TARGET_DIR/debug/crosswalk, else target/debug) over a
 fresh data directory with the shipped seeds, on a free port of 127.0.0.1, and stops it after.
@@ -12,7 +12,12 @@ ASK from 127.0.0.3; prints the ASK's status and latency, and the explosive queri
 
 mixed: analyst traffic from `--connections` keep-alive connections, each from its own address
 (127.0.1.x, 127.0.2.x: one analyst each) — point lookups, saved queries, search, malformed
-requests — plus 4 connections from 127.0.0.2 sending explosive queries without pause. Reports
+requests — plus 4 connections from 127.0.0.2 sending explosive queries without pause. With
+`--think 0` (the default) every analyst sends the next request the moment an answer arrives (a
+closed loop: the run measures the server saturated, and latency is queueing by Little's law);
+with `--think MS` each pauses a random time (exponential, mean MS) between an answer and the
+next request, as a person reading a page does, so the offered rate is about connections /
+(think + latency). Reports
 errors by kind per request class (an intended answer is not an error: 400 for a malformed
 request, 503/429 for an explosive one), latency percentiles per class, and the server's RSS
 (with its query workers) every 5 s.
@@ -203,7 +208,11 @@ def mixed(args):
         weights = [classes[n][0] for n in names]
         results = {n: {"latency": [], "errors": {}} for n in names + ["explosive"]}
         lock = threading.Lock()
-        stop = time.time() + args.seconds
+        begun = time.time()
+        stop = begun + args.seconds
+        # Errors of the analysts' classes per 10 s of the run: at the start (cold caches) or
+        # all along.
+        windows = {}
 
         def record(kind, took, outcome, intended):
             with lock:
@@ -212,6 +221,9 @@ def mixed(args):
                 else:
                     errors = results[kind]["errors"]
                     errors[str(outcome)] = errors.get(str(outcome), 0) + 1
+                    if kind != "explosive":
+                        window = int(time.time() - begun) // 10 * 10
+                        windows[window] = windows.get(window, 0) + 1
 
         def analyst(source):
             conn = None
@@ -227,6 +239,8 @@ def mixed(args):
                 except (OSError, http.client.HTTPException) as error:
                     status, conn = type(error).__name__, None
                 record(kind, time.time() - started, status, classes[kind][2])
+                if args.think > 0:
+                    time.sleep(random.expovariate(1000.0 / args.think))
 
         def attacker():
             while time.time() < stop:
@@ -255,13 +269,19 @@ def mixed(args):
             t.join()
         rss.append((args.seconds, *server.rss_kib()))
 
-        print(f"{args.connections} analyst connections + 4 explosive, {args.seconds} s")
+        think = f"think time {args.think} ms (mean)" if args.think > 0 else "no think time"
+        answered = sum(len(r["latency"]) + sum(r["errors"].values()) for r in results.values())
+        print(f"{args.connections} analyst connections ({think}) + 4 explosive, {args.seconds} s:"
+              f" {answered} requests answered, {answered / args.seconds:.0f}/s")
         print(f"{'class':<10} {'ok':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}  errors")
         for name, r in results.items():
             lat = r["latency"]
             print(f"{name:<10} {len(lat):>7} {percentile(lat, 50) * 1000:>8.1f} "
                   f"{percentile(lat, 90) * 1000:>8.1f} {percentile(lat, 99) * 1000:>8.1f} "
                   f"{(max(lat) if lat else float('nan')) * 1000:>8.1f}  {r['errors'] or '-'}")
+        if windows:
+            print("analyst errors by 10 s of the run: " + ", ".join(
+                f"{w}-{w + 10}s {n}" for w, n in sorted(windows.items())))
         print("RSS (server + workers), MiB: " + ", ".join(
             f"{t}s {kib / 1024:.0f} ({workers} workers)" for t, kib, workers in rss))
     finally:
@@ -279,6 +299,8 @@ def main():
     m.add_argument("--binary", default=default_binary())
     m.add_argument("--seconds", type=int, default=60)
     m.add_argument("--connections", type=int, default=200)
+    m.add_argument("--think", type=float, default=0,
+                   help="mean pause between an answer and an analyst's next request, ms")
     args = parser.parse_args()
     {"starvation": starvation, "mixed": mixed}[args.command](args)
 

@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 const EXPLOSIVE: &str =
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }";
 const SIMPLE: &str = "ASK { ?s a ?type }";
+/// A cross product that ends: every triple of the small seed set (about 1,200) with every other,
+/// five times over — about a second in a release build, several in a debug one.
+const HEAVY_BUT_FINITE: &str =
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . VALUES ?x { 1 2 3 4 5 } }";
 
 /// The small seed set: enough for the limits that do not need the whole catalogue, and quicker
 /// to load in a debug build.
@@ -425,4 +429,101 @@ fn sigterm_stops_the_server_within_the_grace_while_explosive_queries_run() {
         // Each got an answer or saw its connection closed; none was left hanging.
         let _ = request.join().unwrap();
     }
+}
+
+/// The query workers `server` runs now, with their nice values (from `/proc`).
+fn workers_of(server: &ServeProcess) -> Vec<(u32, i64)> {
+    let parent = server.child.id();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let (Ok(stat), Ok(cmdline)) = (
+            std::fs::read_to_string(format!("/proc/{pid}/stat")),
+            std::fs::read(format!("/proc/{pid}/cmdline")),
+        ) else {
+            continue;
+        };
+        // Fields after the command's closing parenthesis start at field 3 (state); ppid is
+        // field 4, nice field 19.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let is_worker = cmdline
+            .split(|b| *b == 0)
+            .any(|arg| arg == b"sparql-worker");
+        if is_worker && fields[1].parse::<u32>() == Ok(parent) {
+            found.push((pid, fields[16].parse().unwrap()));
+        }
+    }
+    found
+}
+
+/// A query still evaluating after 250 ms runs at a lower CPU priority (nice 10), so that short
+/// queries get the cores first while long ones run; when it ends, its worker is back at normal
+/// priority (or retired where raising it again is not allowed), never reused demoted.
+#[test]
+fn long_evaluations_are_demoted_and_no_worker_is_reused_demoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = common::small_config(
+        dir.path(),
+        "demote",
+        port,
+        "[crawl]\nschedule = false\n[sparql]\ntimeout_secs = 120\n",
+    );
+    let server = ServeProcess::start(&config, &dir.path().join("data"), port);
+    let url = server.url("/sparql");
+    let heavy = std::thread::spawn(move || {
+        client()
+            .get(url)
+            .query(&[("query", HEAVY_BUT_FINITE)])
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .map(|r| (r.status(), r.text().unwrap_or_default()))
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen_demoted = false;
+    while !heavy.is_finished() && Instant::now() < deadline {
+        if workers_of(&server).iter().any(|(_, nice)| *nice == 10) {
+            seen_demoted = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, body) = heavy.join().unwrap().unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"n\""), "{body}");
+    assert!(
+        seen_demoted,
+        "no worker ran at nice 10 during the long query"
+    );
+    // The ended query's worker is not parked demoted: every worker is at nice 0 again.
+    let workers = workers_of(&server);
+    assert!(!workers.is_empty());
+    assert!(workers.iter().all(|(_, nice)| *nice == 0), "{workers:?}");
+    // And a short query after it is served.
+    let short = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", SIMPLE)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    assert_eq!(short.status(), StatusCode::OK);
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let demoted: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("crosswalk_sparql_workers_demoted_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(demoted >= 1, "{metrics}");
 }

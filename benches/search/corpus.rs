@@ -602,16 +602,17 @@ impl Corpus {
             Profile::Dense => DENSE_THEMES.to_vec(),
             Profile::Calibrated => THEME_SHARE.iter().map(|(t, _)| *t).collect(),
         };
-        let label = |facet: &str, value: &str, label: &str| {
-            VocabularyLabel::new(facet, value, label, "en", true)
+        let labelled = |facet: &str, value: &str, label: &str, language: &str| {
+            VocabularyLabel::new(facet, value, label, language, true)
         };
+        let label = |facet: &str, value: &str, label: &str| labelled(facet, value, label, "en");
         themes
             .into_iter()
             .map(|t| label("theme", t, &t.replace('-', " ")))
             .chain(ROLES.iter().map(|r| label("role", r, &r.replace('-', " "))))
             .chain([
                 label("theme", "content-provenance", "watermark"),
-                label("theme", "content-provenance", "tanda air"),
+                labelled("theme", "content-provenance", "tanda air", "id"),
             ])
             .chain(JURISDICTIONS.iter().map(|j| VocabularyLabel::code(j)))
             .collect()

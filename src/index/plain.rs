@@ -5,7 +5,7 @@
 //! | content word, label or phrase (required) | its words in any field (BM25) | 4 + BM25 share |
 //! | the same, for a rare word | its corrections, one or two edits away ([`super::typo`]) | 2 + BM25 share (if no exact match) |
 //! | a theme or role label | the tag | 1 |
-//! | the same | the theme's or role's other labels, any language | BM25 share (if no text match) |
+//! | the same | the theme's or role's other labels, any language (each in its own language's fields) | BM25 share (if no text match) |
 //! | filler and jurisdiction words (optional) | their words | BM25 share only |
 //! | a reference ("Art. 12") | the provision with that reference key | above everything else |
 //!
@@ -19,7 +19,7 @@
 //! add to the score of the documents that have them.
 
 use super::IndexError;
-use super::query::{Context, Plan, TextFilters, prefix_query, text_parser};
+use super::query::{Context, Plan, TextFilters, language_parser, prefix_query, text_parser};
 use super::tier::TierQuery;
 use super::typo;
 use super::understand::{Concept, Reading, ReferenceCandidate, Text};
@@ -240,7 +240,7 @@ fn required_query(
             best.push(Box::new(TierQuery::new(union, TYPO_TIER, scale)));
         }
     }
-    if let Some(synonyms) = synonyms(ctx, parser, concept) {
+    if let Some(synonyms) = synonyms(ctx, concept) {
         best.push(Box::new(
             TierQuery::new(synonyms, 0.0, scale).unhighlighted(),
         ));
@@ -270,28 +270,28 @@ fn required_query(
 
 /// The other labels (any language) of a concept's themes and roles, as phrases: "tanda air" also
 /// finds "watermarking" and "content provenance" in text; their BM25 orders the documents that
-/// only carry the tag, and finds untagged ones below them.
-fn synonyms(ctx: &Context<'_>, parser: &QueryParser, concept: &Concept) -> Option<Box<dyn Query>> {
+/// only carry the tag, and finds untagged ones below them. Each label is searched in the titles
+/// and texts of its own language ([`super::vocabulary::LabelWords`]).
+fn synonyms(ctx: &Context<'_>, concept: &Concept) -> Option<Box<dyn Query>> {
     let typed = crate::index::reference::parts(&concept.display);
     let mut phrases: Vec<Box<dyn Query>> = Vec::new();
     let mut seen: Vec<&Vec<String>> = Vec::new();
     for tag in &concept.tags {
         for label in ctx.vocabulary.labels(&tag.facet, &tag.value) {
-            if *label == typed || seen.contains(&label) {
+            if label.words == typed || seen.contains(&&label.words) {
                 continue;
             }
-            seen.push(label);
-            let source = if label.len() == 1 {
-                label[0].clone()
+            seen.push(&label.words);
+            let source = if label.words.len() == 1 {
+                label.words[0].clone()
             } else {
-                format!("\"{}\"", label.join(" "))
+                format!("\"{}\"", label.words.join(" "))
             };
-            // Always the plan's one parser (`text_parser(ctx, true)`), so a label parses to one
-            // query for the vocabulary's life.
-            phrases.extend(
-                ctx.vocabulary
-                    .parsed(&source, || parser.parse_query(&source).ok()),
-            );
+            // The cache key names the fields, so a label parses once per language set.
+            let key = format!("{:03b} {source}", label.slots);
+            phrases.extend(ctx.vocabulary.parsed(&key, || {
+                language_parser(ctx, label.slots).parse_query(&source).ok()
+            }));
         }
     }
     (!phrases.is_empty()).then(|| Box::new(BooleanQuery::union(phrases)) as Box<dyn Query>)

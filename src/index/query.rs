@@ -25,7 +25,7 @@ use std::ops::Bound;
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Order, Searcher, TantivyDocument, Term};
 
@@ -350,6 +350,28 @@ pub(super) fn text_parser(ctx: &Context<'_>, all: bool) -> QueryParser {
     if all {
         parser.set_conjunction_by_default();
     }
+    parser
+}
+
+/// A conjunctive parser over the titles and texts of the language slots `slots` (one bit per
+/// slot), with the default boosts: for words known to be in those languages.
+pub(super) fn language_parser(ctx: &Context<'_>, slots: u8) -> QueryParser {
+    let fields = &ctx.fields;
+    let chosen: Vec<(Field, f32)> = fields
+        .default_search()
+        .into_iter()
+        .filter(|(field, _)| {
+            (0..fields.texts.len()).any(|slot| {
+                slots & (1 << slot) != 0
+                    && (fields.titles[slot] == *field || fields.texts[slot] == *field)
+            })
+        })
+        .collect();
+    let mut parser = QueryParser::for_index(ctx.index, chosen.iter().map(|(f, _)| *f).collect());
+    for (field, boost) in &chosen {
+        parser.set_field_boost(*field, *boost);
+    }
+    parser.set_conjunction_by_default();
     parser
 }
 

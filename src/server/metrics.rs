@@ -292,6 +292,13 @@ impl Metrics {
                 "counter",
                 workers.killed,
             );
+            counter(
+                &mut out,
+                "crosswalk_sparql_workers_demoted_total",
+                "Query evaluations that ran past 250 ms and were moved to a lower CPU priority.",
+                "counter",
+                workers.demoted,
+            );
         }
         out.push_str("# HELP crosswalk_graph_triples Triples per named graph.\n# TYPE crosswalk_graph_triples gauge\n");
         for (graph, n) in snapshot.graph_sizes.iter() {

@@ -211,8 +211,11 @@ async fn isolated(
     let slot = Arc::new(Mutex::new(Some(slot)));
     let held = slot.clone();
     let deadline = Instant::now() + limit + OVERRUN_GRACE;
+    // Ad-hoc queries give the cores up to short ones once they run long; saved ones do not
+    // (`sparql::worker`, "demoted").
+    let demote = keep.is_none();
     let started = pool
-        .start(&prepared, format, deadline, move || {
+        .start(&prepared, format, deadline, demote, move || {
             held.lock().unwrap_or_else(|e| e.into_inner()).take();
         })
         .await;

@@ -18,6 +18,16 @@
 //! Workers are started by one long-lived thread (the parent-death signal they set is tied to the
 //! thread that forked them) and reused; one that was killed is reaped by that thread.
 //!
+//! A worker still evaluating an ad-hoc query after [`DEMOTE_AFTER`] is *demoted*: its nice value
+//! goes to [`DEMOTED_NICE`], so while long queries run (explosive ones until their deadline,
+//! heavy aggregates) the cores go to the short ones first, as a multi-level feedback scheduler
+//! would. Saved queries are not demoted: they are reviewed files, and their answers are kept per
+//! revision, so the one evaluation that fills the cache must not starve behind short queries on
+//! a busy machine (it did: every request for a seconds-long saved query then evaluated again
+//! and most ran into the time limit).
+//! When its query ends its priority is restored; a process may not raise its own or another's
+//! priority without `CAP_SYS_NICE`, so where that fails the worker is retired instead of reused.
+//!
 //! Entry points: [`Pool::start`] (an [`Evaluation`]), [`QueryViews`], [`run_child`].
 
 mod child;
@@ -35,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A checkpoint of the graph at one revision, deleted when the last holder lets go.
@@ -134,6 +144,12 @@ impl Consumer for QueryViews {
     }
 }
 
+/// How long an evaluation runs at normal priority before its worker is demoted.
+pub const DEMOTE_AFTER: Duration = Duration::from_millis(250);
+/// The nice value of a demoted worker: about a tenth of the CPU share of a normal thread it
+/// competes with (weights 110 and 1024), so long queries still progress on a busy machine.
+pub const DEMOTED_NICE: i32 = 10;
+
 /// How a [`Pool`] starts and limits its workers.
 pub struct PoolSettings {
     /// The `crosswalk` executable (run as `<program> sparql-worker`).
@@ -161,6 +177,7 @@ struct Inner {
     busy: Mutex<Vec<Arc<Process>>>,
     jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     killed: AtomicU64,
+    demoted: AtomicU64,
     alive: AtomicUsize,
     closed: AtomicBool,
 }
@@ -171,11 +188,17 @@ pub struct PoolStats {
     pub alive: usize,
     pub idle: usize,
     pub killed: u64,
+    /// Evaluations that ran past [`DEMOTE_AFTER`] and were demoted.
+    pub demoted: u64,
 }
 
 struct Process {
     child: Mutex<Child>,
+    pid: rustix::process::Pid,
     killed: AtomicBool,
+    /// Whether the worker runs at [`DEMOTED_NICE`]; the lock orders demotion against the end of
+    /// the query (see [`Process::demote`]).
+    demoted: Mutex<bool>,
 }
 
 impl Process {
@@ -192,6 +215,34 @@ impl Process {
 
     fn is_killed(&self) -> bool {
         self.killed.load(Ordering::SeqCst)
+    }
+
+    /// Lowers the worker's priority if its query (`lease`) is still running. The end of a query
+    /// clears the lease before it takes the lock in [`Process::restore`], so a demotion either
+    /// happens before the restore sees it or does not happen at all.
+    fn demote(&self, lease: &AtomicBool, pool: &Inner) {
+        let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
+        if *demoted || !lease.load(Ordering::SeqCst) || self.is_killed() {
+            return;
+        }
+        match rustix::process::setpriority_process(Some(self.pid), DEMOTED_NICE) {
+            Ok(()) => {
+                *demoted = true;
+                pool.demoted.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(error) => tracing::debug!(%error, "query worker not demoted"),
+        }
+    }
+
+    /// Back to normal priority after a demoted query; false if that was not allowed.
+    fn restore(&self) -> bool {
+        let mut demoted = self.demoted.lock().unwrap_or_else(|e| e.into_inner());
+        if !*demoted {
+            return true;
+        }
+        let restored = rustix::process::setpriority_process(Some(self.pid), 0).is_ok();
+        *demoted = !restored;
+        restored
     }
 }
 
@@ -230,6 +281,7 @@ impl Pool {
             busy: Mutex::new(Vec::new()),
             jobs: Mutex::new(jobs),
             killed: AtomicU64::new(0),
+            demoted: AtomicU64::new(0),
             alive: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         }));
@@ -262,6 +314,7 @@ impl Pool {
             alive: self.0.alive.load(Ordering::SeqCst),
             idle: self.0.idle.lock().unwrap_or_else(|e| e.into_inner()).len(),
             killed: self.0.killed.load(Ordering::SeqCst),
+            demoted: self.0.demoted.load(Ordering::SeqCst),
         }
     }
 
@@ -281,11 +334,13 @@ impl Pool {
     /// Sends `prepared` to a worker. Its output comes from [`Evaluation::next`]. At `deadline`
     /// the worker is killed if it is still evaluating, and `on_kill` runs (on the deadline
     /// thread), so whatever the query held is released even when nobody reads its output.
+    /// With `demote`, the worker is demoted if it still evaluates after [`DEMOTE_AFTER`].
     pub async fn start(
         &self,
         prepared: &Prepared,
         format: OutputFormat,
         deadline: Instant,
+        demote: bool,
         on_kill: impl FnOnce() + Send + 'static,
     ) -> Result<Evaluation, SparqlError> {
         let failed = |message: String| SparqlError::Worker {
@@ -333,6 +388,12 @@ impl Pool {
                 on_kill();
             }
         });
+        let demotion = demote.then(|| {
+            let (pool, demotee, running) = (self.clone(), process.clone(), lease.clone());
+            super::deadline::at(Instant::now() + DEMOTE_AFTER, move || {
+                demotee.demote(&running, &pool.0);
+            })
+        });
         let mut evaluation = Evaluation {
             pool: self.clone(),
             process,
@@ -340,6 +401,7 @@ impl Pool {
             view: worker.view.take(),
             lease,
             _deadline: guard,
+            _demotion: demotion,
         };
         worker.socket.set_nonblocking(true)?;
         let mut socket = tokio::net::UnixStream::from_std(worker.socket)?;
@@ -447,8 +509,10 @@ fn spawn(program: &Path, memory: u64) -> std::io::Result<Worker> {
         .spawn()?;
     Ok(Worker {
         process: Arc::new(Process {
+            pid: rustix::process::Pid::from_child(&child),
             child: Mutex::new(child),
             killed: AtomicBool::new(false),
+            demoted: Mutex::new(false),
         }),
         socket: ours,
         view: None,
@@ -476,6 +540,7 @@ pub struct Evaluation {
     /// True until the evaluation ended, one way or the other (see [`Pool::start`]).
     lease: Arc<AtomicBool>,
     _deadline: super::deadline::Guard,
+    _demotion: Option<super::deadline::Guard>,
 }
 
 impl Evaluation {
@@ -614,7 +679,11 @@ impl Evaluation {
         let Some(socket) = self.socket.take() else {
             return;
         };
-        if !ours || self.process.is_killed() || !socket.buffer().is_empty() {
+        if !ours
+            || self.process.is_killed()
+            || !socket.buffer().is_empty()
+            || !self.process.restore()
+        {
             self.process.kill(&self.pool.0);
             return;
         }

@@ -8,6 +8,7 @@
 //! SEARCH_BENCH_CORPUS=dense cargo bench --bench search     # the worst-case corpus
 //! SEARCH_BENCH_ROUNDS=300 cargo bench --bench search       # a longer query phase, to profile
 //! SEARCH_BENCH_QUERY="data protection" cargo bench --bench search  # one query of the mix
+//! SEARCH_BENCH_READING=off cargo bench --bench search      # the mix only, to count instructions
 //! ```
 //!
 //! The corpus (`search/corpus.rs`) is calibrated by default: its query terms and themes occur in
@@ -136,7 +137,8 @@ fn tantivy_run(corpus: &Corpus, n: u64, rounds: usize, dir: &Path) -> Measured {
             matches[i] as f64 * 100.0 / n as f64
         );
     }
-    if only.is_none() {
+    let reading = std::env::var("SEARCH_BENCH_READING").map_or(true, |v| v != "off");
+    if only.is_none() && reading {
         for q in READING {
             let request = SearchRequest {
                 q: q.into(),

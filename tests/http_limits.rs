@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ServeProcess, TestServer, client, free_port, metric};
+use common::{ServeProcess, TestServer, client, free_port, metric, metric_at};
 use reqwest::StatusCode;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -514,16 +514,71 @@ fn long_evaluations_are_demoted_and_no_worker_is_reused_demoted() {
         .send()
         .unwrap();
     assert_eq!(short.status(), StatusCode::OK);
-    let metrics = client()
-        .get(server.url("/metrics"))
+    let demoted = metric_at(
+        &server.url("/metrics"),
+        "crosswalk_sparql_workers_demoted_total ",
+    );
+    assert!(demoted >= 1, "demoted {demoted}");
+}
+
+/// A query a worker measured cheap runs on a server thread the next time, with the same
+/// answer, until the graph changes; a costly one never leaves the workers.
+#[test]
+fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
+    const TOKEN: &str = "quick-test-token";
+    // A threshold that a debug build's cheap query stays under and its costly one does not.
+    let server = TestServer::start(|config| {
+        config.admin.token = Some(TOKEN.into());
+        config.sparql.quick_cpu_ms = 200;
+    });
+    let on_threads = || metric(&server, "crosswalk_sparql_quick_on_threads_total ");
+    let run = |query: &str| {
+        let response = client()
+            .get(server.url("/sparql"))
+            .query(&[("query", query)])
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().unwrap()
+    };
+    let cheap = "PREFIX cw: <https://w3id.org/crosswalk/ontology#> \
+                 SELECT ?r WHERE { ?r a cw:Requirement } LIMIT 1";
+    // Every typed resource once per requirement, about a million rows: far over 200 ms of CPU.
+    let costly = "PREFIX cw: <https://w3id.org/crosswalk/ontology#> \
+                  SELECT (COUNT(*) AS ?n) WHERE { ?a a cw:Requirement . ?s a ?t }";
+    let in_worker = run(cheap);
+    assert_eq!(on_threads(), 0, "the first evaluation goes to a worker");
+    assert_eq!(run(cheap), in_worker, "the same answer on a thread");
+    assert_eq!(on_threads(), 1);
+    // Another output format is another query.
+    let xml = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", cheap)])
+        .header("accept", "application/sparql-results+xml")
         .send()
-        .unwrap()
-        .text()
         .unwrap();
-    let demoted: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("crosswalk_sparql_workers_demoted_total "))
-        .and_then(|n| n.parse().ok())
+    assert_eq!(xml.status(), StatusCode::OK);
+    assert_eq!(on_threads(), 1);
+    for _ in 0..2 {
+        run(costly);
+    }
+    assert_eq!(on_threads(), 1, "a costly query stays in the workers");
+    // A write: the measurement was for the old graph, so a worker measures it again.
+    let inserted = client()
+        .post(server.url("/sparql/update"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/sparql-update")
+        .body("INSERT DATA { GRAPH <urn:test:quick> { <urn:a> <urn:b> <urn:c> } }")
+        .send()
         .unwrap();
-    assert!(demoted >= 1, "{metrics}");
+    assert_eq!(inserted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(run(cheap), in_worker);
+    assert_eq!(on_threads(), 1, "not measured at the new revision yet");
+    // Once a worker has read the new revision's view, the query is on a thread again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while on_threads() == 1 && Instant::now() < deadline {
+        assert_eq!(run(cheap), in_worker);
+    }
+    assert_eq!(on_threads(), 2);
 }

@@ -290,6 +290,10 @@ pub struct SparqlConfig {
     pub isolate: bool,
     /// Address-space limit of each worker process, in MiB.
     pub worker_memory_mb: u64,
+    /// With workers: a query whose evaluation in a worker took at most this much CPU time runs
+    /// on a server thread the next times, until the graph changes (it saves the round trip
+    /// to the worker). 0 sends every query to a worker.
+    pub quick_cpu_ms: u64,
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -367,6 +371,7 @@ impl Default for SparqlConfig {
             max_queued_per_client: 32,
             isolate: true,
             worker_memory_mb: 2048,
+            quick_cpu_ms: 10,
         }
     }
 }
@@ -467,6 +472,7 @@ impl Config {
                     self.sparql.max_per_client = parse(name, &value)?
                 }
                 "CROSSWALK_SPARQL_ISOLATE" => self.sparql.isolate = parse(name, &value)?,
+                "CROSSWALK_SPARQL_QUICK_CPU_MS" => self.sparql.quick_cpu_ms = parse(name, &value)?,
                 "CROSSWALK_SEARCH" => self.search.enabled = parse(name, &value)?,
                 "CROSSWALK_ADMIN_TOKEN" => {
                     self.admin.token = Some(value).filter(|token| !token.is_empty())

@@ -41,6 +41,8 @@ pub struct Metrics {
     routes: Mutex<BTreeMap<String, RouteSeries>>,
     query_timeouts: AtomicU64,
     rows_truncated: AtomicU64,
+    /// Queries run on a server thread because a worker had measured them cheap (`server::quick`).
+    quick_on_threads: AtomicU64,
     overrunning: AtomicU64,
     connections: AtomicU64,
     connections_refused: AtomicU64,
@@ -85,6 +87,10 @@ impl Metrics {
 
     pub fn rows_truncated(&self) {
         self.rows_truncated.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn quick_on_thread(&self) {
+        self.quick_on_threads.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The number of open connections is now `n`.
@@ -211,6 +217,13 @@ impl Metrics {
             );
         };
         let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        counter(
+            &mut out,
+            "crosswalk_sparql_quick_on_threads_total",
+            "Queries evaluated on a server thread, not in a worker, because a worker had measured them cheap at the same graph revision.",
+            "counter",
+            load(&self.quick_on_threads),
+        );
         counter(
             &mut out,
             "crosswalk_http_connections",

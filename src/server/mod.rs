@@ -38,6 +38,7 @@ mod discoveries;
 mod error;
 mod export;
 mod metrics;
+mod quick;
 mod results;
 mod search;
 mod slots;
@@ -73,6 +74,7 @@ use metrics::Metrics;
 use slots::Slots;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tower_http::cors::CorsLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,8 @@ pub struct Shared {
     slots: Arc<Slots>,
     /// Worker processes evaluating queries; None evaluates on blocking threads.
     workers: Option<Pool>,
+    /// Queries a worker measured cheap, which then skip the worker (`server::quick`).
+    quick: Arc<quick::QuickQueries>,
     /// `http.trusted_proxies`, parsed.
     trusted_proxies: Vec<ipnet::IpNet>,
     /// The graph's change feed and the search index on it.
@@ -200,6 +204,9 @@ impl AppState {
                 config.sparql.max_queued_per_client,
             ),
             workers,
+            quick: Arc::new(quick::QuickQueries::new(Duration::from_millis(
+                config.sparql.quick_cpu_ms,
+            ))),
             trusted_proxies,
             saved: Arc::new(saved),
             saved_results: Arc::default(),

@@ -10,7 +10,8 @@
 //! Everything else runs in a worker process (`crate::sparql::worker`) when the server has them:
 //! the worker streams its output back and is killed if it is still evaluating at the deadline
 //! (plus a grace for it to report its own timeout), which releases the slot at once, whether or
-//! not anybody reads the output. Without workers (an in-memory store, `sparql.isolate = false`)
+//! not anybody reads the output. A query a worker has measured cheap at the current graph
+//! revision (`super::quick`) skips the round trip and runs on a blocking thread, as below. Without workers (an in-memory store, `sparql.isolate = false`)
 //! the evaluation runs on a blocking thread and writes through a buffer into a channel; every
 //! send waits at most until the query's deadline, so a client that stops reading cannot hold
 //! the slot past it. Oxigraph checks the cancellation token only when it reads storage, so such
@@ -25,10 +26,11 @@
 
 use super::client::Client;
 use super::error::ApiError;
+use super::quick::QueryKey;
 use super::results::{Keeping, ResultKey};
 use super::slots::{Refusal, Slot};
 use super::{AppState, Metrics};
-use crate::sparql::worker::{Output, Pool};
+use crate::sparql::worker::{Output, Pool, thread_cpu_time};
 use crate::sparql::{OutputFormat, Prepared, SparqlError};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -173,8 +175,17 @@ async fn respond(
         Err(refusal) => return refused(refusal),
     };
     match &state.workers {
-        Some(pool) if pool.ready() => isolated(state, pool, slot, prepared, format, keep).await,
-        _ => threaded(state, slot, prepared, format, keep).await,
+        Some(pool) if pool.ready() => {
+            // A query a worker measured cheap at this revision runs here (`server::quick`).
+            let key = state.quick.key(&prepared, format);
+            if state.quick.is_quick(key, state.graph().revision()) {
+                state.metrics.quick_on_thread();
+                threaded(state, slot, prepared, format, keep, Some(key)).await
+            } else {
+                isolated(state, pool, slot, prepared, format, keep, key).await
+            }
+        }
+        _ => threaded(state, slot, prepared, format, keep, None).await,
     }
 }
 
@@ -205,6 +216,7 @@ async fn isolated(
     prepared: Prepared,
     format: OutputFormat,
     keep: Option<ResultKey>,
+    key: QueryKey,
 ) -> Response {
     let limit = state.engine.limits().timeout;
     // Released when the evaluation ends, or at once when its worker is killed at the deadline.
@@ -232,9 +244,15 @@ async fn isolated(
     let revision = evaluation.revision();
     let first = match evaluation.next().await {
         Ok(Output::Done {
-            tail, truncated, ..
+            tail,
+            truncated,
+            cpu,
+            ..
         }) => {
             release();
+            if let Some(revision) = revision {
+                state.quick.measured(key, revision, cpu);
+            }
             if truncated {
                 state.metrics.rows_truncated();
             } else if let (Some(key), Some(revision)) = (keep, revision) {
@@ -251,6 +269,7 @@ async fn isolated(
     };
     let metrics = state.metrics.clone();
     let results = state.saved_results.clone();
+    let quick = state.quick.clone();
     // A streamed answer is kept too, copied as its chunks go out, once its end has been sent.
     let mut keeping = keep.filter(|_| revision.is_some()).map(Keeping::new);
     if let Some(keeping) = &mut keeping {
@@ -261,6 +280,7 @@ async fn isolated(
         move |(pending, mut evaluation, mut release, mut keeping)| {
             let metrics = metrics.clone();
             let results = results.clone();
+            let quick = quick.clone();
             async move {
                 if let Some(chunk) = pending {
                     return Some((Ok(chunk), (None, evaluation, release, keeping)));
@@ -274,8 +294,14 @@ async fn isolated(
                         return Some((Ok(chunk), (None, evaluation, release, keeping)));
                     }
                     Ok(Output::Done {
-                        tail, truncated, ..
+                        tail,
+                        truncated,
+                        cpu,
+                        ..
                     }) => {
+                        if let Some(revision) = revision {
+                            quick.measured(key, revision, cpu);
+                        }
                         if truncated {
                             metrics.rows_truncated();
                         } else if let (Some(keeping), Some(revision)) = (keeping.take(), revision)
@@ -303,13 +329,15 @@ async fn isolated(
     with_headers(state, format, Response::new(Body::from_stream(body)))
 }
 
-/// Evaluates on a blocking thread of this runtime (no worker processes).
+/// Evaluates on a blocking thread of this runtime: without worker processes, or a query they
+/// measured cheap (`quick`, its key), whose cost is measured again here.
 async fn threaded(
     state: &AppState,
     slot: Slot,
     prepared: Prepared,
     format: OutputFormat,
     keep: Option<ResultKey>,
+    quick: Option<QueryKey>,
 ) -> Response {
     let limit = state.engine.limits().timeout;
     let (sender, mut receiver) = mpsc::channel(8);
@@ -319,6 +347,7 @@ async fn threaded(
     let results = state.saved_results.clone();
     let engine = state.engine.clone();
     let metrics = state.metrics.clone();
+    let quick = quick.map(|key| (key, state.quick.clone()));
     let started = Instant::now();
     let slot = Arc::new(Mutex::new(slot));
     let held = slot.clone();
@@ -331,7 +360,12 @@ async fn threaded(
     tokio::task::spawn_blocking(move || {
         let _slot = held;
         let mut output = Buffered(BufWriter::with_capacity(CHUNK, writer));
+        let cpu = thread_cpu_time();
         let result = engine.run(prepared, format, &mut output);
+        if let Some((key, quick)) = &quick {
+            // Not as cheap as measured (it should be): back to the workers.
+            quick.measured(*key, revision, thread_cpu_time().saturating_sub(cpu));
+        }
         // Taken apart rather than dropped: dropping would flush the buffer as one more chunk.
         let (mut writer, buffered) = output.0.into_parts();
         let last = match result {

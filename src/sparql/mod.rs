@@ -125,7 +125,7 @@ pub enum ServiceCallError {
 /// The protocol's `default-graph-uri` and `named-graph-uri` parameters (`using-graph-uri` and
 /// `using-named-graph-uri` for updates), and the base IRI relative IRIs resolve against: the
 /// endpoint's URL, as the Oxigraph server and the W3C protocol tests expect.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DatasetRequest {
     pub default_graphs: Vec<String>,
     pub named_graphs: Vec<String>,
@@ -162,7 +162,7 @@ pub struct Prepared {
 
 /// A prepared query as text, dataset and bindings (terms in N-Triples syntax): what a worker
 /// process receives to prepare the same query again.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Description {
     pub text: String,
     pub dataset: DatasetRequest,

@@ -130,12 +130,12 @@ impl TestServer {
 
 /// The value of the first `/metrics` line starting with `line_prefix`, 0 when there is none.
 pub fn metric(server: &TestServer, line_prefix: &str) -> u64 {
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    metric_at(&server.url("/metrics"), line_prefix)
+}
+
+/// [`metric`] from any server's `/metrics` URL (a [`ServeProcess`] too).
+pub fn metric_at(metrics_url: &str, line_prefix: &str) -> u64 {
+    let text = client().get(metrics_url).send().unwrap().text().unwrap();
     text.lines()
         .find(|l| l.starts_with(line_prefix))
         .and_then(|l| l.rsplit(' ').next())

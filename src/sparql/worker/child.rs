@@ -152,10 +152,15 @@ fn evaluate(socket: &Arc<UnixStream>, engine: &Engine, query: &Query) -> Result<
         client: false,
         message: format!("unknown output format {}", query.format),
     })?;
+    let started = super::thread_cpu_time();
     let prepared = engine.prepare_described(&query.description)?;
     let mut out = Frames::new(socket.clone());
     let summary = engine.run(prepared, format, &mut out)?;
-    out.finish(summary.rows, summary.truncated)?;
+    out.finish(protocol::Summary {
+        rows: summary.rows,
+        truncated: summary.truncated,
+        cpu: super::thread_cpu_time().saturating_sub(started),
+    })?;
     Ok(())
 }
 
@@ -196,10 +201,9 @@ impl Frames {
     }
 
     /// The rest of the output with the summary, in one [`protocol::DONE`] frame.
-    fn finish(mut self, rows: usize, truncated: bool) -> io::Result<()> {
+    fn finish(mut self, summary: protocol::Summary) -> io::Result<()> {
         let tail = self.buffer.split_off(protocol::HEADER);
-        self.buffer.push(u8::from(truncated));
-        self.buffer.extend_from_slice(&(rows as u64).to_le_bytes());
+        summary.encode(&mut self.buffer);
         self.buffer.extend_from_slice(&tail);
         self.send(protocol::DONE)
     }

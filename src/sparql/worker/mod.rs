@@ -28,6 +28,9 @@
 //! When its query ends its priority is restored; a process may not raise its own or another's
 //! priority without `CAP_SYS_NICE`, so where that fails the worker is retired instead of reused.
 //!
+//! A worker reports the CPU time each evaluation took ([`Output::Done`]), which the server uses
+//! to run queries it has seen to be cheap on its own threads (`server::quick`).
+//!
 //! Entry points: [`Pool::start`] (an [`Evaluation`]), [`QueryViews`], [`run_child`].
 
 mod child;
@@ -53,6 +56,16 @@ pub const DEMOTE_AFTER: Duration = Duration::from_millis(250);
 /// The nice value of a demoted worker: about a tenth of the CPU share of a normal thread it
 /// competes with (weights 110 and 1024), so long queries still progress on a busy machine.
 pub const DEMOTED_NICE: i32 = 10;
+
+/// CPU time the calling thread has used: what an evaluation cost, however many others shared
+/// the cores meanwhile.
+pub fn thread_cpu_time() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
+}
 
 /// How a [`Pool`] starts and limits its workers.
 pub struct PoolSettings {
@@ -431,6 +444,9 @@ pub enum Output {
         tail: Bytes,
         rows: usize,
         truncated: bool,
+        /// CPU time the worker spent on the query (what [`Output::Done`] of a quick query
+        /// tells the server's routing, `server::quick`).
+        cpu: Duration,
     },
 }
 
@@ -463,14 +479,15 @@ impl Evaluation {
             match tag {
                 protocol::CHUNK => return Ok(Output::Chunk(Bytes::from(payload))),
                 protocol::DONE => {
-                    let (rows, truncated, _) = protocol::split_done(&payload)?;
+                    let (summary, _) = protocol::split_done(&payload)?;
                     let mut tail = Bytes::from(payload);
                     let tail = tail.split_off(protocol::DONE_HEADER);
                     self.finish();
                     return Ok(Output::Done {
                         tail,
-                        rows,
-                        truncated,
+                        rows: summary.rows,
+                        truncated: summary.truncated,
+                        cpu: summary.cpu,
                     });
                 }
                 protocol::FAILED => {

@@ -6,6 +6,7 @@ use super::super::Description;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Server → worker: evaluate a query ([`Query`]).
 pub const QUERY: u8 = b'Q';
@@ -24,8 +25,9 @@ pub const FAILED: u8 = b'F';
 pub const CALL: u8 = b'S';
 
 pub const HEADER: usize = 5;
-/// A truncated flag and the row count (`u64`, little-endian) before a [`DONE`] frame's tail.
-pub const DONE_HEADER: usize = 9;
+/// A truncated flag, the row count and the evaluation's CPU time in microseconds (`u64`s,
+/// little-endian) before a [`DONE`] frame's tail.
+pub const DONE_HEADER: usize = 17;
 /// No frame is larger: output comes in chunks of 32 KiB, service answers are at most 100 hits.
 pub const MAX_FRAME: usize = 16 << 20;
 
@@ -100,21 +102,44 @@ pub fn read_frame(input: &mut impl Read) -> io::Result<(u8, Vec<u8>)> {
     Ok((tag, payload))
 }
 
-/// A [`DONE`] payload's summary: (rows, truncated) and the tail after it.
-pub fn split_done(payload: &[u8]) -> io::Result<(usize, bool, &[u8])> {
+/// What a [`DONE`] frame says about the evaluation it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub rows: usize,
+    pub truncated: bool,
+    /// CPU time the worker spent preparing and evaluating the query.
+    pub cpu: Duration,
+}
+
+impl Summary {
+    /// The [`DONE_HEADER`] bytes that carry it.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(self.truncated));
+        out.extend_from_slice(&(self.rows as u64).to_le_bytes());
+        let micros = u64::try_from(self.cpu.as_micros()).unwrap_or(u64::MAX);
+        out.extend_from_slice(&micros.to_le_bytes());
+    }
+}
+
+/// A [`DONE`] payload's summary and the tail after it.
+pub fn split_done(payload: &[u8]) -> io::Result<(Summary, &[u8])> {
     if payload.len() < DONE_HEADER {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "short end-of-output frame",
         ));
     }
-    let mut rows = [0; 8];
-    rows.copy_from_slice(&payload[1..DONE_HEADER]);
-    Ok((
-        u64::from_le_bytes(rows) as usize,
-        payload[0] != 0,
-        &payload[DONE_HEADER..],
-    ))
+    let word = |at: usize| {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(&payload[at..at + 8]);
+        u64::from_le_bytes(bytes)
+    };
+    let summary = Summary {
+        truncated: payload[0] != 0,
+        rows: usize::try_from(word(1)).unwrap_or(usize::MAX),
+        cpu: Duration::from_micros(word(9)),
+    };
+    Ok((summary, &payload[DONE_HEADER..]))
 }
 
 #[cfg(test)]
@@ -125,12 +150,21 @@ mod tests {
     fn frames_round_trip_and_oversized_ones_are_refused() {
         let mut buffer = Vec::new();
         write_frame(&mut buffer, CHUNK, b"abc").unwrap();
-        write_frame(&mut buffer, DONE, &[1, 7, 0, 0, 0, 0, 0, 0, 0, b'z']).unwrap();
+        let summary = Summary {
+            rows: 7,
+            truncated: true,
+            cpu: Duration::from_micros(1_234),
+        };
+        let mut done = Vec::new();
+        summary.encode(&mut done);
+        done.push(b'z');
+        write_frame(&mut buffer, DONE, &done).unwrap();
         let mut input = buffer.as_slice();
         assert_eq!(read_frame(&mut input).unwrap(), (CHUNK, b"abc".to_vec()));
         let (tag, payload) = read_frame(&mut input).unwrap();
         assert_eq!(tag, DONE);
-        assert_eq!(split_done(&payload).unwrap(), (7, true, &b"z"[..]));
+        assert_eq!(split_done(&payload).unwrap(), (summary, &b"z"[..]));
+        assert!(split_done(&done[..DONE_HEADER - 1]).is_err());
         let mut huge = vec![CHUNK];
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         assert!(read_frame(&mut huge.as_slice()).is_err());

@@ -41,12 +41,24 @@ fn client_from(from: [u8; 4]) -> reqwest::blocking::Client {
         .unwrap()
 }
 
-fn ask(client: &reqwest::blocking::Client, server: &TestServer, query: &str) -> StatusCode {
+const JSON: &str = "application/sparql-results+json";
+
+/// `GET {sparql_url}?query=…` from `client`, asking for `accept`.
+fn get_query(
+    client: &reqwest::blocking::Client,
+    sparql_url: &str,
+    query: &str,
+    accept: &str,
+) -> reqwest::Result<reqwest::blocking::Response> {
     client
-        .get(server.url("/sparql"))
+        .get(sparql_url)
         .query(&[("query", query)])
-        .header("accept", "application/sparql-results+json")
+        .header("accept", accept)
         .send()
+}
+
+fn ask(client: &reqwest::blocking::Client, server: &TestServer, query: &str) -> StatusCode {
+    get_query(client, &server.url("/sparql"), query, JSON)
         .map(|r| r.status())
         .unwrap_or(StatusCode::BAD_GATEWAY)
 }
@@ -246,7 +258,7 @@ fn request_and_never_read(server: &TestServer, from: [u8; 4], path_and_query: &s
 #[test]
 fn clients_that_stop_reading_do_not_keep_the_query_slots() {
     let server = TestServer::start(|c| {
-        c.sparql.timeout_secs = 2;
+        c.sparql.timeout_secs = 3;
         c.sparql.max_concurrent = 2;
         c.sparql.max_per_client = 2;
         // Long, so that only the query deadline can free the slots.
@@ -265,7 +277,9 @@ fn clients_that_stop_reading_do_not_keep_the_query_slots() {
             )
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(1));
+    // Halfway to their deadline: the other client's query waits for a slot within its own
+    // deadline, 1.5 s past theirs, so a loaded machine's lag does not decide the outcome.
+    std::thread::sleep(Duration::from_millis(1500));
     // Both slots are taken by results nobody reads; at their deadline they are freed, and
     // another client's query is answered rather than refused.
     assert_eq!(
@@ -479,11 +493,7 @@ fn long_evaluations_are_demoted_and_no_worker_is_reused_demoted() {
     let server = ServeProcess::start(&config, &dir.path().join("data"), port);
     let url = server.url("/sparql");
     let heavy = std::thread::spawn(move || {
-        client()
-            .get(url)
-            .query(&[("query", HEAVY_BUT_FINITE)])
-            .header("accept", "application/sparql-results+json")
-            .send()
+        get_query(&client(), &url, HEAVY_BUT_FINITE, JSON)
             .map(|r| (r.status(), r.text().unwrap_or_default()))
     });
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -507,12 +517,7 @@ fn long_evaluations_are_demoted_and_no_worker_is_reused_demoted() {
     assert!(!workers.is_empty());
     assert!(workers.iter().all(|(_, nice)| *nice == 0), "{workers:?}");
     // And a short query after it is served.
-    let short = client()
-        .get(server.url("/sparql"))
-        .query(&[("query", SIMPLE)])
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .unwrap();
+    let short = get_query(&client(), &server.url("/sparql"), SIMPLE, JSON).unwrap();
     assert_eq!(short.status(), StatusCode::OK);
     let demoted = metric_at(
         &server.url("/metrics"),
@@ -533,12 +538,7 @@ fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
     });
     let on_threads = || metric(&server, "crosswalk_sparql_quick_on_threads_total ");
     let run = |query: &str| {
-        let response = client()
-            .get(server.url("/sparql"))
-            .query(&[("query", query)])
-            .header("accept", "application/sparql-results+json")
-            .send()
-            .unwrap();
+        let response = get_query(&client(), &server.url("/sparql"), query, JSON).unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         response.text().unwrap()
     };
@@ -552,12 +552,13 @@ fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
     assert_eq!(run(cheap), in_worker, "the same answer on a thread");
     assert_eq!(on_threads(), 1);
     // Another output format is another query.
-    let xml = client()
-        .get(server.url("/sparql"))
-        .query(&[("query", cheap)])
-        .header("accept", "application/sparql-results+xml")
-        .send()
-        .unwrap();
+    let xml = get_query(
+        &client(),
+        &server.url("/sparql"),
+        cheap,
+        "application/sparql-results+xml",
+    )
+    .unwrap();
     assert_eq!(xml.status(), StatusCode::OK);
     assert_eq!(on_threads(), 1);
     for _ in 0..2 {

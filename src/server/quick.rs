@@ -49,14 +49,15 @@ impl QuickQueries {
 
     pub fn key(&self, prepared: &Prepared, format: OutputFormat) -> QueryKey {
         let mut hasher = self.hasher.build_hasher();
-        prepared.describe().hash(&mut hasher);
+        prepared.hash_identity(&mut hasher);
         format.code().hash(&mut hasher);
         QueryKey(hasher.finish())
     }
 
-    /// Whether the query was measured cheap at this revision.
+    /// Whether the query was measured cheap at this revision (never with a zero threshold:
+    /// nothing is remembered then).
     pub fn is_quick(&self, key: QueryKey, revision: u64) -> bool {
-        !self.threshold.is_zero() && self.lock().get(&key) == Some(&revision)
+        self.lock().get(&key) == Some(&revision)
     }
 
     /// Records what an evaluation at `revision` cost: remembered if cheap, forgotten if not.

@@ -11,10 +11,10 @@
 //! the worker streams its output back and is killed if it is still evaluating at the deadline
 //! (plus a grace for it to report its own timeout), which releases the slot at once, whether or
 //! not anybody reads the output. A query a worker has measured cheap at the current graph
-//! revision (`super::quick`) skips the round trip and runs on a blocking thread, as below. Without workers (an in-memory store, `sparql.isolate = false`)
-//! the evaluation runs on a blocking thread and writes through a buffer into a channel; every
-//! send waits at most until the query's deadline, so a client that stops reading cannot hold
-//! the slot past it. Oxigraph checks the cancellation token only when it reads storage, so such
+//! revision (`super::quick`) skips the round trip and runs on a blocking thread, as below.
+//! Without workers (an in-memory store, `sparql.isolate = false`) the evaluation runs on a
+//! blocking thread and writes through a buffer into a channel; every send waits at most until
+//! the query's deadline, so a client that stops reading cannot hold the slot past it. Oxigraph checks the cancellation token only when it reads storage, so such
 //! a thread may spin on in-memory work past its deadline: the handler answers 503 at the
 //! deadline itself, and the overrunning evaluation gives its place in the shared capacity back
 //! while still counting against its own client (`crosswalk_sparql_overrunning` counts them).
@@ -360,9 +360,9 @@ async fn threaded(
     tokio::task::spawn_blocking(move || {
         let _slot = held;
         let mut output = Buffered(BufWriter::with_capacity(CHUNK, writer));
-        let cpu = thread_cpu_time();
+        let cpu = quick.as_ref().map(|_| thread_cpu_time());
         let result = engine.run(prepared, format, &mut output);
-        if let Some((key, quick)) = &quick {
+        if let (Some((key, quick)), Some(cpu)) = (&quick, cpu) {
             // Not as cheap as measured (it should be): back to the workers.
             quick.measured(*key, revision, thread_cpu_time().saturating_sub(cpu));
         }

@@ -125,7 +125,7 @@ pub enum ServiceCallError {
 /// The protocol's `default-graph-uri` and `named-graph-uri` parameters (`using-graph-uri` and
 /// `using-named-graph-uri` for updates), and the base IRI relative IRIs resolve against: the
 /// endpoint's URL, as the Oxigraph server and the W3C protocol tests expect.
-#[derive(Debug, Clone, Default, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DatasetRequest {
     pub default_graphs: Vec<String>,
     pub named_graphs: Vec<String>,
@@ -162,7 +162,7 @@ pub struct Prepared {
 
 /// A prepared query as text, dataset and bindings (terms in N-Triples syntax): what a worker
 /// process receives to prepare the same query again.
-#[derive(Debug, Clone, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Description {
     pub text: String,
     pub dataset: DatasetRequest,
@@ -170,7 +170,7 @@ pub(crate) struct Description {
 }
 
 /// The dataset a query runs over, resolved from the protocol parameters.
-#[derive(Clone)]
+#[derive(Clone, Hash)]
 enum Dataset {
     /// Union of all named graphs as the default graph (unless the query has FROM clauses).
     Default,
@@ -226,6 +226,16 @@ impl Prepared {
             | spargebra::Query::Construct { pattern, .. } => lookup(pattern),
             spargebra::Query::Describe { .. } => false,
         }
+    }
+
+    /// Feeds what identifies this query to `state`: its text, dataset, base IRI and bindings,
+    /// what [`Prepared::describe`] carries, without building the strings.
+    pub fn hash_identity<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::Hash;
+        self.text.hash(state);
+        self.dataset.hash(state);
+        self.base_iri.hash(state);
+        self.bindings.hash(state);
     }
 
     /// What another process needs to prepare this query again ([`Engine::prepare_described`]).

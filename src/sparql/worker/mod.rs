@@ -444,8 +444,8 @@ pub enum Output {
         tail: Bytes,
         rows: usize,
         truncated: bool,
-        /// CPU time the worker spent on the query (what [`Output::Done`] of a quick query
-        /// tells the server's routing, `server::quick`).
+        /// CPU time the worker spent preparing and evaluating the query (read by the server's
+        /// routing of cheap queries, `server::quick`).
         cpu: Duration,
     },
 }

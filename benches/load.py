@@ -20,7 +20,10 @@ next request, as a person reading a page does, so the offered rate is about conn
 (think + latency). Reports
 errors by kind per request class (an intended answer is not an error: 400 for a malformed
 request, 503/429 for an explosive one), latency percentiles per class, and the server's RSS
-(with its query workers) every 5 s.
+(with its query workers) every 5 s. At saturation (`--think 0`) this client's 200 threads share
+one interpreter lock and its latencies include that queue; `cargo bench --bench load`
+(benches/load.rs) sends the same mix from one Rust thread and is the closed-loop measurement
+of record (BENCHMARKS.md "Mixed load", sixth round).
 """
 
 import argparse

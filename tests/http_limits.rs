@@ -547,10 +547,16 @@ fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
     // Every typed resource once per requirement, about a million rows: far over 200 ms of CPU.
     let costly = "PREFIX cw: <https://w3id.org/crosswalk/ontology#> \
                   SELECT (COUNT(*) AS ?n) WHERE { ?a a cw:Requirement . ?s a ?t }";
+    let inline = || metric(&server, "crosswalk_sparql_quick_inline_total ");
     let in_worker = run(cheap);
     assert_eq!(on_threads(), 0, "the first evaluation goes to a worker");
     assert_eq!(run(cheap), in_worker, "the same answer on a thread");
     assert_eq!(on_threads(), 1);
+    assert_eq!(
+        inline(),
+        1,
+        "alone in the server: on the connection's own thread"
+    );
     // Another output format is another query.
     let xml = get_query(
         &client(),
@@ -565,6 +571,24 @@ fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
         run(costly);
     }
     assert_eq!(on_threads(), 1, "a costly query stays in the workers");
+    // With another evaluation running, the cheap query leaves the connection's thread to it
+    // and runs on a blocking thread.
+    std::thread::scope(|scope| {
+        let busy = scope.spawn(|| run(costly));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while metric(&server, "crosswalk_sparql_running ") == 0 && !busy.is_finished() {
+            assert!(Instant::now() < deadline, "the costly query never started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !busy.is_finished(),
+            "the costly query ended before it was seen running"
+        );
+        assert_eq!(run(cheap), in_worker);
+        assert_eq!(on_threads(), 2);
+        assert_eq!(inline(), 1, "another evaluation was running");
+        busy.join().unwrap();
+    });
     // A write: the measurement was for the old graph, so a worker measures it again.
     let inserted = client()
         .post(server.url("/sparql/update"))
@@ -575,11 +599,12 @@ fn cheap_queries_skip_the_worker_once_measured_at_the_same_revision() {
         .unwrap();
     assert_eq!(inserted.status(), StatusCode::NO_CONTENT);
     assert_eq!(run(cheap), in_worker);
-    assert_eq!(on_threads(), 1, "not measured at the new revision yet");
+    assert_eq!(on_threads(), 2, "not measured at the new revision yet");
     // Once a worker has read the new revision's view, the query is on a thread again.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while on_threads() == 1 && Instant::now() < deadline {
+    while on_threads() == 2 && Instant::now() < deadline {
         assert_eq!(run(cheap), in_worker);
     }
-    assert_eq!(on_threads(), 2);
+    assert_eq!(on_threads(), 3);
+    assert_eq!(inline(), 2);
 }

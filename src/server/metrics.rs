@@ -43,6 +43,8 @@ pub struct Metrics {
     rows_truncated: AtomicU64,
     /// Queries run on a server thread because a worker had measured them cheap (`server::quick`).
     quick_on_threads: AtomicU64,
+    /// Of those, the ones run on the connection's own thread (`stream::quick_inline`).
+    quick_inline: AtomicU64,
     overrunning: AtomicU64,
     connections: AtomicU64,
     connections_refused: AtomicU64,
@@ -91,6 +93,10 @@ impl Metrics {
 
     pub fn quick_on_thread(&self) {
         self.quick_on_threads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn quick_inline(&self) {
+        self.quick_inline.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The number of open connections is now `n`.
@@ -223,6 +229,13 @@ impl Metrics {
             "Queries evaluated on a server thread, not in a worker, because a worker had measured them cheap at the same graph revision.",
             "counter",
             load(&self.quick_on_threads),
+        );
+        counter(
+            &mut out,
+            "crosswalk_sparql_quick_inline_total",
+            "Of the queries measured cheap, those evaluated on the connection's own thread because no other evaluation was running.",
+            "counter",
+            load(&self.quick_inline),
         );
         counter(
             &mut out,

@@ -11,7 +11,8 @@
 //! the worker streams its output back and is killed if it is still evaluating at the deadline
 //! (plus a grace for it to report its own timeout), which releases the slot at once, whether or
 //! not anybody reads the output. A query a worker has measured cheap at the current graph
-//! revision (`super::quick`) skips the round trip and runs on a blocking thread, as below.
+//! revision (`super::quick`) skips the round trip and runs on a blocking thread, as below, or on
+//! the connection's own thread when it is the only evaluation in the server (`quick_inline`).
 //! Without workers (an in-memory store, `sparql.isolate = false`) the evaluation runs on a
 //! blocking thread and writes through a buffer into a channel; every send waits at most until
 //! the query's deadline, so a client that stops reading cannot hold the slot past it. Oxigraph checks the cancellation token only when it reads storage, so such
@@ -31,7 +32,7 @@ use super::results::{Keeping, ResultKey};
 use super::slots::{Refusal, Slot};
 use super::{AppState, Metrics};
 use crate::sparql::worker::{Output, Pool, thread_cpu_time};
-use crate::sparql::{OutputFormat, Prepared, SparqlError};
+use crate::sparql::{OutputFormat, Prepared, RunSummary, SparqlError};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -178,8 +179,12 @@ async fn respond(
         Some(pool) if pool.ready() => {
             // A query a worker measured cheap at this revision runs here (`server::quick`).
             let key = state.quick.key(&prepared, format);
-            if state.quick.is_quick(key, state.graph().revision()) {
+            let revision = state.graph().revision();
+            if state.quick.is_quick(key, revision) {
                 state.metrics.quick_on_thread();
+                if keep.is_none() && state.slots.stats().running == 1 {
+                    return quick_inline(state, slot, prepared, format, key, revision);
+                }
                 threaded(state, slot, prepared, format, keep, Some(key)).await
             } else {
                 isolated(state, pool, slot, prepared, format, keep, key).await
@@ -470,20 +475,61 @@ fn inline_response(state: &AppState, prepared: Prepared, format: OutputFormat) -
         .engine
         .start(prepared, format, Vec::new())
         .and_then(|mut run| Ok(run.step(INLINE_ROWS)?.then_some(run)));
-    Some(match result {
+    match result {
         Ok(Some(run)) => {
-            if run.summary().truncated {
+            let summary = run.summary();
+            let body = run.into_output().unwrap_or_default();
+            Some(whole_response(state, format, Ok((summary, body))))
+        }
+        Ok(None) => None,
+        Err(error) => Some(whole_response(state, format, Err(error))),
+    }
+}
+
+/// The answer to an evaluation run to its end on the connection's thread.
+fn whole_response(
+    state: &AppState,
+    format: OutputFormat,
+    result: Result<(RunSummary, Vec<u8>), SparqlError>,
+) -> Response {
+    match result {
+        Ok((summary, body)) => {
+            if summary.truncated {
                 state.metrics.rows_truncated();
             }
-            let body = run.into_output().unwrap_or_default();
             with_headers(state, format, Response::new(Body::from(body)))
         }
-        Ok(None) => return None,
         Err(error) => {
             count_timeout(&state.metrics, &error);
             ApiError::from(error).into_response()
         }
-    })
+    }
+}
+
+/// Evaluates a query measured cheap (`super::quick`) on the connection's own thread, when it is
+/// the only evaluation in the server. With nothing else running, handing it to a blocking
+/// thread puts the evaluation on the other core from the request, its caches cold: at one client
+/// that cost about a fifth more CPU per query than the same query at sixteen (BENCHMARKS.md,
+/// "Noise, and where the time goes"). A request arriving meanwhile on this thread waits for at
+/// most the measured cost (`sparql.quick_cpu_ms`). Saved queries whose results are kept go the
+/// usual way.
+fn quick_inline(
+    state: &AppState,
+    slot: Slot,
+    prepared: Prepared,
+    format: OutputFormat,
+    key: QueryKey,
+    revision: u64,
+) -> Response {
+    state.metrics.quick_inline();
+    let cpu = thread_cpu_time();
+    let mut body = Vec::new();
+    let result = state.engine.run(prepared, format, &mut body);
+    state
+        .quick
+        .measured(key, revision, thread_cpu_time().saturating_sub(cpu));
+    drop(slot);
+    whole_response(state, format, result.map(|summary| (summary, body)))
 }
 
 /// An evaluation that failed at its time limit counts as a query timeout.
